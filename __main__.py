@@ -1,0 +1,76 @@
+"""cross-account-backup: reads and validates the stack config, builds one provider per account,
+creates the `CrossAccountBackup` component and exports its outputs. Nothing else.
+
+Bad configuration raises `ConfigError` before any resource, provider included, is registered.
+"""
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi.runtime import config as runtime_config
+
+from components.backup import CrossAccountBackup, CrossAccountBackupArgs
+from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
+from components.providers import (
+    BACKUP_PROVIDER,
+    MANAGEMENT_PROVIDER,
+    SOURCE_PROVIDER,
+    provider_args,
+)
+
+
+def read_config() -> dict[str, Any]:
+    """The decoded values of the project's config keys, refusing keys the program doesn't know."""
+    config = pulumi.Config(NAMESPACE)
+    prefix = f"{NAMESPACE}:"
+    # Every key set for the stack, so that a typo (`backupplan`) is an error, not a default.
+    present = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    for full_key in present:
+        key = full_key.removeprefix(prefix)
+        if full_key.startswith(prefix) and key not in KNOWN_KEYS:
+            raise ConfigError(
+                key, present[full_key], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}"
+            )
+    raw: dict[str, Any] = {}
+    for key in KNOWN_KEYS:
+        text = config.get(key)
+        if text is None:
+            continue
+        if key == "notificationEmail":
+            raw[key] = text
+            continue
+        try:
+            raw[key] = config.get_object(key)
+        except Exception as error:  # a value that is not JSON/YAML structure
+            raise ConfigError(key, text, f"must be an object: {error}") from error
+    return raw
+
+
+settings = parse_settings(read_config(), project=pulumi.get_project(), stack=pulumi.get_stack())
+
+source_provider = aws.Provider(SOURCE_PROVIDER, provider_args(settings.source, settings, "source"))
+backup_provider = aws.Provider(BACKUP_PROVIDER, provider_args(settings.backup, settings, "backup"))
+management_provider = (
+    aws.Provider(MANAGEMENT_PROVIDER, provider_args(settings.management, settings, "management"))
+    if settings.management is not None
+    else None
+)
+
+backup = CrossAccountBackup(
+    "backup",
+    CrossAccountBackupArgs(
+        settings=settings,
+        source_provider=source_provider,
+        backup_provider=backup_provider,
+        management_provider=management_provider,
+    ),
+)
+
+pulumi.export("sourceVaultArn", backup.source_vault_arn)
+pulumi.export("sourceVaultKeyArn", backup.source_vault_key_arn)
+pulumi.export("backupVaultArn", backup.backup_vault_arn)
+pulumi.export("backupVaultKeyArn", backup.backup_vault_key_arn)
+pulumi.export("backupPlanId", backup.backup_plan_id)
+pulumi.export("backupRoleArn", backup.backup_role_arn)
+pulumi.export("notificationTopicArn", backup.notification_topic_arn)

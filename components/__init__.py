@@ -1,0 +1,1 @@
+"""The `CrossAccountBackup` component and the pure builders it uses (config model, documents)."""

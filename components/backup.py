@@ -1,0 +1,335 @@
+"""`CrossAccountBackup`: both sides of a cross-account AWS Backup setup in one component.
+
+Source account: a local vault on its own customer managed key, the AWS Backup service role, a
+backup plan whose rule copies every recovery point into the backup account, a tag selection and
+failure notifications. Backup account: a vault on a customer managed key that only the source
+account may copy into and nobody may delete from, optionally under Vault Lock. Management
+account (optional): the organization's cross-account backup switch.
+
+Every child is pinned to its account's provider with `provider=`: with two AWS providers,
+`providers=` would let one of them silently win.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import documents
+from components.config import StackSettings
+
+TYPE_TOKEN = "cross-account-backup:index:CrossAccountBackup"
+
+#: AWS managed policies AWS Backup's own console role carries; the S3 ones let the same role
+#: back up and restore tagged S3 buckets.
+BACKUP_ROLE_POLICIES = {
+    "backup": "service-role/AWSBackupServiceRolePolicyForBackup",
+    "restores": "service-role/AWSBackupServiceRolePolicyForRestores",
+    "s3-backup": "AWSBackupServiceRolePolicyForS3Backup",
+    "s3-restore": "AWSBackupServiceRolePolicyForS3Restore",
+}
+
+#: KMS waits this long before deleting a scheduled key; the maximum AWS allows, so that a
+#: mistaken deletion of the key that encrypts the copies can be cancelled.
+KEY_DELETION_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossAccountBackupArgs:
+    """What the component needs: validated settings and one provider per account."""
+
+    settings: StackSettings
+    """The validated stack configuration (accounts, plan, selection, lock, notifications)."""
+    source_provider: aws.Provider
+    """Provider of the source (workload) account: plan, selection, role, local vault, topic."""
+    backup_provider: aws.Provider
+    """Provider of the isolated backup account: the vault that receives the copies and its key."""
+    management_provider: aws.Provider | None = None
+    """Provider of the organization's management account; when set, cross-account backup is
+    turned on for the organization."""
+
+
+class CrossAccountBackup(pulumi.ComponentResource):
+    """Backups of a workload account copied into an isolated backup account."""
+
+    source_vault_arn: pulumi.Output[str]
+    source_vault_key_arn: pulumi.Output[str]
+    backup_vault_arn: pulumi.Output[str]
+    backup_vault_key_arn: pulumi.Output[str]
+    backup_plan_id: pulumi.Output[str]
+    backup_role_arn: pulumi.Output[str]
+    notification_topic_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CrossAccountBackupArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._name = name
+        self._settings = args.settings
+        self._source = pulumi.ResourceOptions(parent=self, provider=args.source_provider)
+        self._backup = pulumi.ResourceOptions(parent=self, provider=args.backup_provider)
+
+        if args.management_provider is not None:
+            self._create_global_settings(
+                pulumi.ResourceOptions(parent=self, provider=args.management_provider)
+            )
+        backup_vault, backup_key = self._create_backup_side()
+        source_vault, source_key = self._create_source_vault()
+        role = self._create_backup_role()
+        plan = self._create_plan(source_vault, backup_vault)
+        self._create_selection(plan, role)
+        topic = self._create_notifications(source_vault)
+
+        self.source_vault_arn = source_vault.arn
+        self.source_vault_key_arn = source_key.arn
+        self.backup_vault_arn = backup_vault.arn
+        self.backup_vault_key_arn = backup_key.arn
+        self.backup_plan_id = plan.id
+        self.backup_role_arn = role.arn
+        self.notification_topic_arn = topic.arn
+        self.register_outputs(
+            {
+                "sourceVaultArn": self.source_vault_arn,
+                "sourceVaultKeyArn": self.source_vault_key_arn,
+                "backupVaultArn": self.backup_vault_arn,
+                "backupVaultKeyArn": self.backup_vault_key_arn,
+                "backupPlanId": self.backup_plan_id,
+                "backupRoleArn": self.backup_role_arn,
+                "notificationTopicArn": self.notification_topic_arn,
+            }
+        )
+
+    # --- management account ----------------------------------------------------------------
+
+    def _create_global_settings(self, opts: pulumi.ResourceOptions) -> None:
+        # Copy jobs between accounts fail with "Cross-account copy feature is not enabled for the
+        # current organization" until the management account turns this on. Every flag the API
+        # knows is set, or the provider shows a perpetual diff (terraform-provider-aws #43514).
+        aws.backup.GlobalSettings(
+            f"{self._name}-global-settings",
+            global_settings={
+                "isCrossAccountBackupEnabled": "true",
+                "isMpaEnabled": "false",
+                "isDelegatedAdministratorEnabled": "false",
+            },
+            opts=opts,
+        )
+
+    # --- backup account --------------------------------------------------------------------
+
+    def _create_backup_side(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
+        s = self._settings
+        # The copies are re-encrypted with this key: it must be customer managed (the aws/backup
+        # key can't be shared) and the source account must be able to use it.
+        key = aws.kms.Key(
+            f"{self._name}-backup-vault-key",
+            description=f"Encrypts the cross-account backup copies of {s.source.account_id} "
+            f"({s.name_prefix})",
+            enable_key_rotation=True,
+            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
+            policy=documents.to_json(
+                documents.backup_vault_key_policy(backup=s.backup, source=s.source)
+            ),
+            opts=self._protected(self._backup),
+        )
+        aws.kms.Alias(
+            f"{self._name}-backup-vault-key-alias",
+            name=f"alias/{s.backup_vault_name}",
+            target_key_id=key.key_id,
+            opts=self._backup,
+        )
+        vault = aws.backup.Vault(
+            f"{self._name}-backup-vault",
+            name=s.backup_vault_name,
+            kms_key_arn=key.arn,
+            force_destroy=False,
+            opts=self._protected(self._backup),
+        )
+        aws.backup.VaultPolicy(
+            f"{self._name}-backup-vault-policy",
+            # The plain name, not `vault.name`: known at preview so the pack can link them.
+            backup_vault_name=s.backup_vault_name,
+            policy=documents.to_json(documents.backup_vault_access_policy(source=s.source)),
+            opts=pulumi.ResourceOptions.merge(
+                self._backup, pulumi.ResourceOptions(depends_on=[vault])
+            ),
+        )
+        if s.vault_lock is not None:
+            lock = s.vault_lock
+            # Compliance mode becomes immutable after `changeable_for_days`: the copies then
+            # outlive even a compromised backup account. Governance mode omits that field.
+            aws.backup.VaultLockConfiguration(
+                f"{self._name}-backup-vault-lock",
+                backup_vault_name=s.backup_vault_name,
+                min_retention_days=lock.min_retention_days,
+                max_retention_days=lock.max_retention_days,
+                changeable_for_days=lock.changeable_for_days if lock.mode == "compliance" else None,
+                opts=pulumi.ResourceOptions.merge(
+                    self._protected(self._backup), pulumi.ResourceOptions(depends_on=[vault])
+                ),
+            )
+        return vault, key
+
+    # --- source account --------------------------------------------------------------------
+
+    def _create_source_vault(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
+        s = self._settings
+        # Fully managed resource types (S3, EFS, DynamoDB advanced backup) are encrypted in the
+        # source vault with this key; the backup account reads it to copy them.
+        key = aws.kms.Key(
+            f"{self._name}-source-vault-key",
+            description=f"Encrypts the local recovery points of {s.name_prefix}",
+            enable_key_rotation=True,
+            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
+            policy=documents.to_json(
+                documents.source_vault_key_policy(source=s.source, backup=s.backup)
+            ),
+            opts=self._protected(self._source),
+        )
+        aws.kms.Alias(
+            f"{self._name}-source-vault-key-alias",
+            name=f"alias/{s.source_vault_name}",
+            target_key_id=key.key_id,
+            opts=self._source,
+        )
+        vault = aws.backup.Vault(
+            f"{self._name}-source-vault",
+            name=s.source_vault_name,
+            kms_key_arn=key.arn,
+            force_destroy=False,
+            opts=self._protected(self._source),
+        )
+        aws.backup.VaultPolicy(
+            f"{self._name}-source-vault-policy",
+            backup_vault_name=s.source_vault_name,
+            policy=documents.to_json(documents.source_vault_access_policy(backup=s.backup)),
+            opts=pulumi.ResourceOptions.merge(
+                self._source, pulumi.ResourceOptions(depends_on=[vault])
+            ),
+        )
+        return vault, key
+
+    def _create_backup_role(self) -> aws.iam.Role:
+        s = self._settings
+        role = aws.iam.Role(
+            f"{self._name}-backup-role",
+            name=f"{s.name_prefix}-backup",
+            description="Assumed by AWS Backup to back up, copy and restore the tagged resources",
+            assume_role_policy=documents.to_json(documents.backup_service_trust_policy()),
+            opts=self._source,
+        )
+        for suffix, policy in BACKUP_ROLE_POLICIES.items():
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-backup-role-{suffix}",
+                role=role.name,
+                policy_arn=f"arn:{s.source.partition}:iam::aws:policy/{policy}",
+                opts=self._source,
+            )
+        return role
+
+    def _create_plan(
+        self, source_vault: aws.backup.Vault, backup_vault: aws.backup.Vault
+    ) -> aws.backup.Plan:
+        s = self._settings
+        p = s.plan
+        # The destination ARN is computed from account, region and name rather than taken from
+        # `backup_vault.arn`, so the policy pack sees it at preview; `depends_on` keeps the order.
+        return aws.backup.Plan(
+            f"{self._name}-plan",
+            name=f"{s.name_prefix}-daily",
+            rules=[
+                aws.backup.PlanRuleArgs(
+                    rule_name="backup-and-copy-to-backup-account",
+                    target_vault_name=s.source_vault_name,
+                    schedule=p.schedule,
+                    start_window=p.start_window_minutes,
+                    completion_window=p.completion_window_minutes,
+                    lifecycle=aws.backup.PlanRuleLifecycleArgs(
+                        delete_after=p.retention_days,
+                        cold_storage_after=p.cold_storage_after_days,
+                    ),
+                    # A copy action without a lifecycle keeps the copy for ever
+                    # (terraform-provider-aws #37862): always set one.
+                    copy_actions=[
+                        aws.backup.PlanRuleCopyActionArgs(
+                            destination_vault_arn=s.backup_vault_arn,
+                            lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(
+                                delete_after=p.copy_retention_days,
+                                cold_storage_after=p.copy_cold_storage_after_days,
+                            ),
+                        )
+                    ],
+                    recovery_point_tags={"CopiedTo": s.backup.account_id},
+                )
+            ],
+            opts=pulumi.ResourceOptions.merge(
+                self._source, pulumi.ResourceOptions(depends_on=[source_vault, backup_vault])
+            ),
+        )
+
+    def _create_selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
+        tag = self._settings.selection_tag
+        aws.backup.Selection(
+            f"{self._name}-selection",
+            # Selection names take letters, digits and ._- only, 50 at most.
+            name=re.sub(r"[^A-Za-z0-9._-]", "-", f"tag-{tag.key}-{tag.value}")[:50],
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            selection_tags=[
+                aws.backup.SelectionSelectionTagArgs(
+                    type="STRINGEQUALS", key=tag.key, value=tag.value
+                )
+            ],
+            opts=self._source,
+        )
+
+    def _create_notifications(self, source_vault: aws.backup.Vault) -> aws.sns.Topic:
+        s = self._settings
+        # The topic must live in the vault's account: vault notifications can't cross accounts.
+        topic_name = f"{s.name_prefix}-backup-events"
+        topic = aws.sns.Topic(f"{self._name}-notifications", name=topic_name, opts=self._source)
+        aws.sns.TopicPolicy(
+            f"{self._name}-notifications-policy",
+            arn=topic.arn,
+            policy=documents.to_json(
+                documents.notification_topic_policy(
+                    topic_arn=documents.topic_arn(s.source, topic_name), source=s.source
+                )
+            ),
+            opts=self._source,
+        )
+        aws.backup.VaultNotifications(
+            f"{self._name}-source-vault-notifications",
+            backup_vault_name=s.source_vault_name,
+            sns_topic_arn=topic.arn,
+            backup_vault_events=list(documents.VAULT_EVENTS),
+            opts=pulumi.ResourceOptions.merge(
+                self._source, pulumi.ResourceOptions(depends_on=[source_vault])
+            ),
+        )
+        if s.notification_email is not None:
+            aws.sns.TopicSubscription(
+                f"{self._name}-notifications-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=s.notification_email,
+                filter_policy=documents.to_json(documents.FAILURE_FILTER_POLICY),
+                opts=self._source,
+            )
+        return topic
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _protected(opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        """The options of what holds the copies: `pulumi destroy` must not take it along.
+
+        `protect` makes destroy fail until someone unprotects on purpose; `retain_on_delete`
+        leaves the cloud resource in place even then, so the copies outlive the stack.
+        """
+        return pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)
+        )

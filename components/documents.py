@@ -1,0 +1,227 @@
+"""Pure builders of the policy documents: values in, JSON-ready dicts out.
+
+Every document is built from values known before anything is deployed (account ids, regions,
+names), never from resource outputs, so that `pulumi preview` shows them in full and the policy
+pack can judge them before anything is created.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from components.config import AccountSettings
+
+PolicyDocument = dict[str, Any]
+
+#: What the account that copies into a vault needs on the vault's key (AWS-FACTS: Keys).
+KEY_USE_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+]
+#: AWS Backup hands the key to the services it drives through grants for AWS resources.
+KEY_GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+#: Recovery point operations denied to every principal in the backup vault: the copies expire
+#: only through their lifecycle. Vault administration (policy, notifications, lock) stays with
+#: the backup account's administrators so the deploy role is never locked out.
+PROTECTED_RECOVERY_POINT_ACTIONS = [
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+]
+
+BACKUP_SERVICE_PRINCIPAL = "backup.amazonaws.com"
+
+
+def account_root(account: AccountSettings) -> str:
+    """The principal that stands for a whole account: IAM policies in it decide who inside."""
+    return f"arn:{account.partition}:iam::{account.account_id}:root"
+
+
+def to_json(document: PolicyDocument) -> str:
+    """Stable JSON text: the same inputs give the same string, so no spurious diffs."""
+    return json.dumps(document, indent=2, sort_keys=False)
+
+
+def _key_administration(owner: AccountSettings) -> dict[str, Any]:
+    # Without this statement the key becomes unmanageable (only AWS support can recover it).
+    return {
+        "Sid": "EnableOwnerAccountAdministration",
+        "Effect": "Allow",
+        "Principal": {"AWS": account_root(owner)},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def _key_use(sid: str, user: AccountSettings) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": account_root(user)},
+        "Action": list(KEY_USE_ACTIONS),
+        "Resource": "*",
+    }
+
+
+def _key_grants(sid: str, user: AccountSettings) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": account_root(user)},
+        "Action": list(KEY_GRANT_ACTIONS),
+        "Resource": "*",
+        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+    }
+
+
+def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings) -> PolicyDocument:
+    """Key policy of the backup vault's key (in the backup account).
+
+    The copy is re-encrypted with this key, so the source account must be able to use it, and
+    for the way back (a copy from the backup vault into the source vault) too.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Id": "backup-vault-key",
+        "Statement": [
+            _key_administration(backup),
+            _key_use("AllowSourceAccountUseOfTheKey", source),
+            _key_grants("AllowSourceAccountGrantsForAwsResources", source),
+        ],
+    }
+
+
+def source_vault_key_policy(*, source: AccountSettings, backup: AccountSettings) -> PolicyDocument:
+    """Key policy of the source vault's key (in the source account).
+
+    Resource types fully managed by AWS Backup (S3, EFS, DynamoDB advanced backup, ...) are
+    encrypted in the source vault with this key; the backup account must be able to read them to
+    copy them, and to write with it on the way back.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Id": "source-vault-key",
+        "Statement": [
+            _key_administration(source),
+            _key_use("AllowBackupAccountUseOfTheKey", backup),
+            _key_grants("AllowBackupAccountGrantsForAwsResources", backup),
+        ],
+    }
+
+
+def backup_vault_access_policy(*, source: AccountSettings) -> PolicyDocument:
+    """Access policy of the backup vault: the source account may copy in, nobody may delete."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowSourceAccountToCopyIn",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(source)},
+                # The only cross-account action a vault accepts; vault policies take no wildcards.
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            },
+            {
+                "Sid": "DenyRecoveryPointDeletionToEveryone",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": list(PROTECTED_RECOVERY_POINT_ACTIONS),
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def source_vault_access_policy(*, backup: AccountSettings) -> PolicyDocument:
+    """Access policy of the source vault: the way back.
+
+    Cross-account restore does not exist: a copy goes back from the backup vault into this vault,
+    then it is restored here. So the backup account may copy in.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowBackupAccountToCopyBack",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(backup)},
+                "Action": "backup:CopyIntoBackupVault",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def notification_topic_policy(*, topic_arn: str, source: AccountSettings) -> PolicyDocument:
+    """SNS topic policy: AWS Backup publishes vault events; the account keeps administration."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowAwsBackupToPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": BACKUP_SERVICE_PRINCIPAL},
+                "Action": "SNS:Publish",
+                "Resource": topic_arn,
+                # Only on behalf of this account's vaults (confused deputy protection).
+                "Condition": {"StringEquals": {"aws:SourceAccount": source.account_id}},
+            },
+            {
+                "Sid": "AllowOwnerAccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(source)},
+                "Action": [
+                    "SNS:GetTopicAttributes",
+                    "SNS:SetTopicAttributes",
+                    "SNS:AddPermission",
+                    "SNS:RemovePermission",
+                    "SNS:DeleteTopic",
+                    "SNS:Subscribe",
+                    "SNS:ListSubscriptionsByTopic",
+                    "SNS:Publish",
+                ],
+                "Resource": topic_arn,
+            },
+        ],
+    }
+
+
+def backup_service_trust_policy() -> PolicyDocument:
+    """Trust policy of the role AWS Backup assumes to back up and restore."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": BACKUP_SERVICE_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def topic_arn(account: AccountSettings, topic_name: str) -> str:
+    """The ARN SNS gives a topic: known before the topic exists."""
+    return f"arn:{account.partition}:sns:{account.region}:{account.account_id}:{topic_name}"
+
+
+#: Vault events sent to the topic. BACKUP_JOB_FAILED is deprecated: failures arrive as
+#: BACKUP_JOB_COMPLETED with a state other than COMPLETED (filtered on the e-mail subscription).
+VAULT_EVENTS = [
+    "BACKUP_JOB_STARTED",
+    "BACKUP_JOB_COMPLETED",
+    "COPY_JOB_STARTED",
+    "COPY_JOB_SUCCESSFUL",
+    "COPY_JOB_FAILED",
+    "RESTORE_JOB_COMPLETED",
+    "RECOVERY_POINT_MODIFIED",
+]
+
+#: SNS filter policy for the e-mail subscription: only what needs a human.
+FAILURE_FILTER_POLICY: dict[str, Any] = {
+    "State": [{"anything-but": ["COMPLETED", "CREATED", "RUNNING", "PENDING"]}]
+}
