@@ -58,7 +58,7 @@ management_provider = (
 )
 
 backup = CrossAccountBackup(
-    "backup",
+    "cross-account",
     CrossAccountBackupArgs(
         settings=settings,
         source_provider=source_provider,
