@@ -427,7 +427,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if isinstance(allowed, list) and allowed and isinstance(allowed[0], str):
             account = allowed[0]
         if account is None:
-            assume = _from_json(inputs.get("assumeRole"))
+            assume = _from_json(inputs.get("assumeRoles") or inputs.get("assumeRole"))
             if isinstance(assume, list) and assume:
                 assume = assume[0]
             role = assume.get("roleArn") if isinstance(assume, dict) else None
