@@ -70,6 +70,10 @@ class OfflineError(Exception):
     """The project or stack files are unusable; raised before the program runs. User-facing."""
 
 
+class EngineError(Exception):
+    """What the Pulumi engine itself would refuse while the program runs."""
+
+
 class StackNotFound(OfflineError):
     """The stack has no `Pulumi.<stack>.yaml` in the project directory."""
 
@@ -302,6 +306,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.registrations: list[Registration] = []
         self.providers: dict[str, ProviderInfo] = {}
         self.calls: list[MockCallArgs] = []
+        #: What the engine would refuse (a resource on a disabled default provider), in order.
+        self.engine_errors: list[EngineError] = []
         self._pending: dict[str, Any] | None = None
         self._lock = threading.RLock()
 
@@ -342,10 +348,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 and not provider
                 and package in self.disabled_default_providers
             ):
-                # The engine's own refusal (pulumi:disable-default-providers).
-                raise RuntimeError(
-                    f"Default provider for '{package}' disabled. "
-                    f"'{args.typ}' must use an explicit provider."
+                # The engine's own refusal (pulumi:disable-default-providers). Recorded, not
+                # raised: a raise here leaves the resource's output futures failed and unawaited.
+                self.engine_errors.append(
+                    EngineError(
+                        f"{urn}: Default provider for '{package}' disabled. "
+                        f"'{args.typ}' must use an explicit provider."
+                    )
                 )
 
             if args.typ.startswith(_PROVIDER_PREFIX):
@@ -711,7 +720,7 @@ def run_stack(
         except Exception as exc:  # the program's own failure is a result, not a crash
             error = exc
         drained = _drain()
-        error = error or drained
+        error = error or drained or (mocks.engine_errors[0] if mocks.engine_errors else None)
         outputs: dict[str, Any] = {}
         if error is None and root is not None:
             for key, value in getattr(root, "outputs", {}).items():
