@@ -1,0 +1,466 @@
+"""The program under Pulumi mocks: routing per account, properties, protections, exports.
+
+Each stack of the repo runs once per module (`run_program` records every registration with its
+inputs, provider and options); each test checks one behaviour on those records. One test uses
+`pulumi.runtime.test` on the component's outputs, the way the Pulumi docs test programs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.config import ConfigError
+from harness import ProgramRun, Registration, run_program, stack_config
+
+SOURCE, BACKUP, MANAGEMENT = "111111111111", "222222222222", "000000000000"
+
+SOURCE_SIDE = {
+    "aws:kms/key:Key": ["cross-account-source-vault-key"],
+    "aws:kms/alias:Alias": ["cross-account-source-vault-key-alias"],
+    "aws:backup/vault:Vault": ["cross-account-source-vault"],
+    "aws:backup/vaultPolicy:VaultPolicy": ["cross-account-source-vault-policy"],
+    "aws:iam/role:Role": ["cross-account-backup-role"],
+    "aws:backup/plan:Plan": ["cross-account-plan"],
+    "aws:backup/selection:Selection": ["cross-account-selection"],
+    "aws:sns/topic:Topic": ["cross-account-notifications"],
+    "aws:sns/topicPolicy:TopicPolicy": ["cross-account-notifications-policy"],
+    "aws:backup/vaultNotifications:VaultNotifications": [
+        "cross-account-source-vault-notifications"
+    ],
+}
+BACKUP_SIDE = {
+    "aws:kms/key:Key": ["cross-account-backup-vault-key"],
+    "aws:kms/alias:Alias": ["cross-account-backup-vault-key-alias"],
+    "aws:backup/vault:Vault": ["cross-account-backup-vault"],
+    "aws:backup/vaultPolicy:VaultPolicy": ["cross-account-backup-vault-policy"],
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": ["cross-account-backup-vault-lock"],
+}
+
+
+@pytest.fixture(scope="module")
+def dev() -> ProgramRun:
+    run = run_program(stack_config("dev"), stack="dev")
+    assert run.error is None, run.error
+    return run
+
+
+@pytest.fixture(scope="module")
+def prod() -> ProgramRun:
+    run = run_program(stack_config("prod"), stack="prod")
+    assert run.error is None, run.error
+    return run
+
+
+def named(run: ProgramRun, name: str) -> Registration:
+    found = [r for r in run.registrations if r.name == name]
+    assert len(found) == 1, f"expected one resource {name}, got {len(found)}"
+    return found[0]
+
+
+# --- providers and routing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("provider", "account", "region"),
+    [
+        ("source-account", SOURCE, "eu-west-1"),
+        ("backup-account", BACKUP, "eu-central-1"),
+        ("management-account", MANAGEMENT, "eu-west-1"),
+    ],
+)
+def test_each_provider_assumes_the_role_of_its_account_and_is_pinned_to_it(
+    prod: ProgramRun, provider: str, account: str, region: str
+) -> None:
+    reg = prod.one("pulumi:providers:aws", provider)
+    # Provider inputs reach the engine as JSON strings.
+    assert json.loads(reg.inputs["allowedAccountIds"]) == [account]
+    assert reg.inputs["region"] == region
+    roles = json.loads(reg.inputs["assumeRoles"])
+    assert roles == [
+        {
+            "roleArn": f"arn:aws:iam::{account}:role/backup-deployer",
+            "sessionName": "cross-account-backup",
+        }
+    ]
+    tags = json.loads(reg.inputs["defaultTags"])["tags"]
+    assert tags["ManagedBy"] == "pulumi"
+    assert tags["PulumiStack"] == "prod"
+
+
+def test_external_id_reaches_the_assume_role_when_configured() -> None:
+    config = stack_config("dev")
+    config["cross-account-backup:sourceAccount"] = {
+        **config["cross-account-backup:sourceAccount"],
+        "externalId": "placeholder-external-id",
+    }
+    run = run_program(config, stack="dev")
+    assert run.error is None
+    roles = json.loads(run.one("pulumi:providers:aws", "source-account").inputs["assumeRoles"])
+    assert roles[0]["externalId"] == "placeholder-external-id"
+
+
+def test_no_management_provider_without_management_account(dev: ProgramRun) -> None:
+    names = {r.name for r in dev.by_type("pulumi:providers:aws")}
+    assert names == {"source-account", "backup-account"}
+    assert dev.by_type("aws:backup/globalSettings:GlobalSettings") == []
+
+
+def test_every_aws_resource_names_an_explicit_provider(prod: ProgramRun) -> None:
+    aws_resources = [r for r in prod.registrations if r.type.startswith("aws:")]
+    assert len(aws_resources) >= 20
+    unrouted = [r.name for r in aws_resources if not r.provider_name]
+    assert unrouted == []
+
+
+@pytest.mark.parametrize(
+    ("side", "provider"),
+    [(SOURCE_SIDE, "source-account"), (BACKUP_SIDE, "backup-account")],
+    ids=["source", "backup"],
+)
+def test_resources_land_in_the_right_account(
+    dev: ProgramRun, side: dict[str, list[str]], provider: str
+) -> None:
+    for typ, names in side.items():
+        for name in names:
+            reg = dev.one(typ, name)
+            assert reg.provider_name == provider, f"{reg.urn} is on {reg.provider_name}"
+
+
+def test_role_attachments_land_in_the_source_account(dev: ProgramRun) -> None:
+    attachments = dev.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert len(attachments) == 4
+    assert {a.provider_name for a in attachments} == {"source-account"}
+
+
+def test_global_settings_land_in_the_management_account_with_every_flag(
+    prod: ProgramRun,
+) -> None:
+    reg = prod.one("aws:backup/globalSettings:GlobalSettings")
+    assert reg.provider_name == "management-account"
+    assert reg.inputs["globalSettings"] == {
+        "isCrossAccountBackupEnabled": "true",
+        "isMpaEnabled": "false",
+        "isDelegatedAdministratorEnabled": "false",
+    }
+
+
+def test_children_are_parented_to_the_component(dev: ProgramRun) -> None:
+    component = dev.one("cross-account-backup:index:CrossAccountBackup", "cross-account")
+    children = [r for r in dev.registrations if r.type.startswith("aws:")]
+    assert children
+    assert all(r.parent == component.urn for r in children)
+
+
+# --- backup account: key, vault, policies, lock ---------------------------------------------
+
+
+def test_backup_vault_is_on_its_customer_managed_key(dev: ProgramRun) -> None:
+    vault = named(dev, "cross-account-backup-vault")
+    key = named(dev, "cross-account-backup-vault-key")
+    assert vault.inputs["kmsKeyArn"] == key.outputs["arn"]
+    assert vault.inputs["name"] == "cross-account-backup-dev-copies"
+    assert vault.inputs.get("forceDestroy") is False
+
+
+def test_vault_keys_rotate_and_wait_30_days_before_deletion(dev: ProgramRun) -> None:
+    for name in ("cross-account-backup-vault-key", "cross-account-source-vault-key"):
+        key = named(dev, name)
+        assert key.inputs["enableKeyRotation"] is True
+        assert key.inputs["deletionWindowInDays"] == 30
+
+
+def test_backup_vault_key_policy_lets_the_source_account_in(dev: ProgramRun) -> None:
+    policy = named(dev, "cross-account-backup-vault-key").policy()
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    use = by_sid["AllowSourceAccountUseOfTheKey"]
+    assert use["Principal"] == {"AWS": f"arn:aws:iam::{SOURCE}:root"}
+    assert "kms:Encrypt" in use["Action"] and "kms:GenerateDataKey*" in use["Action"]
+    assert by_sid["EnableOwnerAccountAdministration"]["Principal"] == {
+        "AWS": f"arn:aws:iam::{BACKUP}:root"
+    }
+
+
+def test_backup_vault_policy_targets_the_backup_vault_and_lets_the_source_copy_in(
+    dev: ProgramRun,
+) -> None:
+    reg = named(dev, "cross-account-backup-vault-policy")
+    assert reg.inputs["backupVaultName"] == "cross-account-backup-dev-copies"
+    statements = reg.policy()["Statement"]
+    allow = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow == [
+        {
+            "Sid": "AllowSourceAccountToCopyIn",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"},
+            "Action": "backup:CopyIntoBackupVault",
+            "Resource": "*",
+        }
+    ]
+    deny = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny and "backup:DeleteRecoveryPoint" in deny[0]["Action"]
+
+
+def test_backup_vault_policy_is_registered_after_the_vault(dev: ProgramRun) -> None:
+    policy = named(dev, "cross-account-backup-vault-policy")
+    vault = named(dev, "cross-account-backup-vault")
+    assert vault.urn in policy.dependencies
+
+
+def test_dev_lock_is_governance_mode(dev: ProgramRun) -> None:
+    lock = named(dev, "cross-account-backup-vault-lock")
+    assert lock.inputs["backupVaultName"] == "cross-account-backup-dev-copies"
+    assert lock.inputs["minRetentionDays"] == 1
+    assert lock.inputs["maxRetentionDays"] == 365
+    assert "changeableForDays" not in lock.inputs
+
+
+def test_prod_lock_is_compliance_mode(prod: ProgramRun) -> None:
+    lock = named(prod, "cross-account-backup-vault-lock")
+    assert lock.inputs["changeableForDays"] == 3
+    assert lock.inputs["minRetentionDays"] == 7
+    assert lock.inputs["maxRetentionDays"] == 3650
+
+
+def test_no_lock_when_not_configured() -> None:
+    config = stack_config("dev")
+    del config["cross-account-backup:vaultLock"]
+    run = run_program(config, stack="dev")
+    assert run.error is None
+    assert run.by_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration") == []
+
+
+# --- protections ------------------------------------------------------------------------------
+
+PROTECTED = [
+    "cross-account-backup-vault",
+    "cross-account-backup-vault-key",
+    "cross-account-backup-vault-lock",
+    "cross-account-source-vault",
+    "cross-account-source-vault-key",
+]
+
+
+@pytest.mark.parametrize("name", PROTECTED)
+def test_what_holds_the_copies_survives_pulumi_destroy(prod: ProgramRun, name: str) -> None:
+    reg = named(prod, name)
+    assert reg.protect, f"{reg.urn} is not protected"
+    assert reg.retain_on_delete, f"{reg.urn} is not retained on delete"
+
+
+def test_only_data_holders_are_protected(prod: ProgramRun) -> None:
+    protected = {r.name for r in prod.registrations if r.protect}
+    assert protected == set(PROTECTED)
+
+
+# --- source account: vault, role, plan, selection ----------------------------------------------
+
+
+def test_source_vault_is_not_default_and_on_its_own_key(dev: ProgramRun) -> None:
+    vault = named(dev, "cross-account-source-vault")
+    key = named(dev, "cross-account-source-vault-key")
+    assert vault.inputs["name"] == "cross-account-backup-dev-local"
+    assert vault.inputs["kmsKeyArn"] == key.outputs["arn"]
+
+
+def test_source_vault_key_policy_lets_the_backup_account_in(dev: ProgramRun) -> None:
+    statements = named(dev, "cross-account-source-vault-key").policy()["Statement"]
+    use = next(s for s in statements if s["Sid"] == "AllowBackupAccountUseOfTheKey")
+    assert use["Principal"] == {"AWS": f"arn:aws:iam::{BACKUP}:root"}
+    assert "kms:Decrypt" in use["Action"]
+
+
+def test_source_vault_policy_lets_the_backup_account_copy_back(dev: ProgramRun) -> None:
+    reg = named(dev, "cross-account-source-vault-policy")
+    assert reg.inputs["backupVaultName"] == "cross-account-backup-dev-local"
+    (statement,) = reg.policy()["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{BACKUP}:root"}
+    assert statement["Action"] == "backup:CopyIntoBackupVault"
+
+
+def test_backup_role_trusts_aws_backup_and_has_the_managed_policies(dev: ProgramRun) -> None:
+    role = named(dev, "cross-account-backup-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    attachments = dev.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert {a.inputs["policyArn"] for a in attachments} == {
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
+    }
+    for attachment in attachments:
+        assert attachment.inputs["role"] == role.inputs["name"]
+
+
+def rule(run: ProgramRun) -> dict[str, Any]:
+    (only,) = named(run, "cross-account-plan").inputs["rules"]
+    return only
+
+
+def test_plan_rule_backs_up_into_the_source_vault_on_schedule(dev: ProgramRun) -> None:
+    r = rule(dev)
+    assert r["targetVaultName"] == "cross-account-backup-dev-local"
+    assert r["schedule"] == "cron(0 5 ? * * *)"
+    assert r["startWindow"] == 60
+    assert r["completionWindow"] == 1440
+    assert r["lifecycle"] == {"deleteAfter": 7}
+
+
+def test_copy_action_targets_the_backup_vaults_real_arn(dev: ProgramRun) -> None:
+    (copy,) = rule(dev)["copyActions"]
+    vault = named(dev, "cross-account-backup-vault")
+    assert copy["destinationVaultArn"] == vault.outputs["arn"]
+    assert copy["destinationVaultArn"].split(":")[4] == BACKUP
+
+
+def test_copy_action_always_has_a_lifecycle(dev: ProgramRun) -> None:
+    (copy,) = rule(dev)["copyActions"]
+    assert copy["lifecycle"] == {"deleteAfter": 14}
+
+
+def test_prod_copies_cross_region_with_cold_storage(prod: ProgramRun) -> None:
+    (copy,) = rule(prod)["copyActions"]
+    assert copy["destinationVaultArn"].split(":")[3] == "eu-central-1"
+    assert named(prod, "cross-account-plan").provider_name == "source-account"
+    assert copy["lifecycle"] == {"deleteAfter": 365, "coldStorageAfter": 30}
+
+
+def test_plan_waits_for_both_vaults(dev: ProgramRun) -> None:
+    plan = named(dev, "cross-account-plan")
+    assert named(dev, "cross-account-backup-vault").urn in plan.dependencies
+    assert named(dev, "cross-account-source-vault").urn in plan.dependencies
+
+
+def test_selection_picks_resources_by_the_configured_tag(dev: ProgramRun) -> None:
+    selection = named(dev, "cross-account-selection")
+    assert selection.inputs["selectionTags"] == [
+        {"type": "STRINGEQUALS", "key": "Backup", "value": "Yes"}
+    ]
+    plan_arn = named(dev, "cross-account-plan").outputs["arn"]
+    assert selection.inputs["planId"] == plan_arn.rsplit(":", 1)[-1]
+    assert selection.inputs["iamRoleArn"] == named(dev, "cross-account-backup-role").outputs["arn"]
+
+
+def test_custom_selection_tag_is_used() -> None:
+    config = stack_config("dev")
+    config["cross-account-backup:selectionTag"] = {"key": "backup-policy", "value": "daily"}
+    run = run_program(config, stack="dev")
+    assert run.error is None
+    tags = named(run, "cross-account-selection").inputs["selectionTags"]
+    assert tags == [{"type": "STRINGEQUALS", "key": "backup-policy", "value": "daily"}]
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+def test_vault_notifications_send_copy_failures_to_the_topic(dev: ProgramRun) -> None:
+    notifications = named(dev, "cross-account-source-vault-notifications")
+    topic = named(dev, "cross-account-notifications")
+    assert notifications.inputs["snsTopicArn"] == topic.outputs["arn"]
+    assert notifications.inputs["backupVaultName"] == "cross-account-backup-dev-local"
+    assert "COPY_JOB_FAILED" in notifications.inputs["backupVaultEvents"]
+
+
+def test_topic_policy_lets_aws_backup_publish_to_that_topic(dev: ProgramRun) -> None:
+    topic = named(dev, "cross-account-notifications")
+    policy = named(dev, "cross-account-notifications-policy")
+    assert policy.inputs["arn"] == topic.outputs["arn"]
+    publish = policy.policy()["Statement"][0]
+    assert publish["Principal"] == {"Service": "backup.amazonaws.com"}
+    assert publish["Resource"] == topic.outputs["arn"]
+
+
+def test_email_subscription_only_when_configured_and_filtered_to_failures(
+    dev: ProgramRun, prod: ProgramRun
+) -> None:
+    assert dev.by_type("aws:sns/topicSubscription:TopicSubscription") == []
+    subscription = prod.one("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "backup-alerts@example.com"
+    state_filter = json.loads(subscription.inputs["filterPolicy"])["State"][0]
+    assert "COMPLETED" in state_filter["anything-but"]
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def test_stack_exports_every_contract_output_as_a_plain_string(prod: ProgramRun) -> None:
+    assert set(prod.outputs) == {
+        "sourceVaultArn",
+        "backupVaultArn",
+        "backupVaultKeyArn",
+        "sourceVaultKeyArn",
+        "backupPlanId",
+        "backupRoleArn",
+        "notificationTopicArn",
+    }
+    assert all(isinstance(v, str) and v for v in prod.outputs.values())
+    vault = named(prod, "cross-account-backup-vault")
+    assert prod.outputs["backupVaultArn"] == vault.outputs["arn"]
+    assert prod.outputs["backupVaultArn"].split(":")[4] == BACKUP
+    assert prod.outputs["sourceVaultKeyArn"].split(":")[4] == SOURCE
+
+
+# --- refused configuration: nothing registered ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (
+            {
+                "cross-account-backup:backupAccount": {
+                    "accountId": SOURCE,
+                    "roleArn": f"arn:aws:iam::{SOURCE}:role/backup-deployer",
+                    "region": "eu-west-1",
+                }
+            },
+            "backupAccount.accountId",
+        ),
+        ({"cross-account-backup:backupPlan": {"retentionDays": 0}}, "backupPlan.retentionDays"),
+        (
+            {"cross-account-backup:vaultLock": {"mode": "compliance", "changeableForDays": 1}},
+            "vaultLock.changeableForDays",
+        ),
+        ({"cross-account-backup:backupPlann": {"retentionDays": 3}}, "backupPlann"),
+        ({"cross-account-backup:sourceAccount": "not-an-object"}, "sourceAccount"),
+    ],
+    ids=["same-account", "retention-0", "compliance-1-day", "typo-key", "not-an-object"],
+)
+def test_bad_config_registers_nothing_not_even_a_provider(change: dict[str, Any], key: str) -> None:
+    config = {**stack_config("dev"), **change}
+    run = run_program(config, stack="dev")
+    assert isinstance(run.error, ConfigError), run.error
+    assert run.error.key == key
+    assert run.registrations == []
+
+
+def test_a_missing_required_account_is_refused_before_registration() -> None:
+    config = stack_config("dev")
+    del config["cross-account-backup:backupAccount"]
+    run = run_program(config, stack="dev")
+    assert isinstance(run.error, ConfigError)
+    assert "missing config cross-account-backup:backupAccount" in str(run.error)
+    assert run.registrations == []
+
+
+# --- the documented mock-test shape, on the component's outputs --------------------------------
+
+
+@pulumi.runtime.test
+def test_component_outputs_resolve_to_the_two_accounts() -> Any:
+    component = run_program(stack_config("dev"), stack="dev").namespace["backup"]
+
+    def check(args: list[str]) -> None:
+        backup_vault, source_vault, role = args
+        assert backup_vault.split(":")[4] == BACKUP, backup_vault
+        assert source_vault.split(":")[4] == SOURCE, source_vault
+        assert role.startswith(f"arn:aws:iam::{SOURCE}:role/"), role
+
+    return pulumi.Output.all(
+        component.backup_vault_arn, component.source_vault_arn, component.backup_role_arn
+    ).apply(check)
