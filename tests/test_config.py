@@ -328,3 +328,23 @@ def test_lock_retention_bounds_are_inclusive() -> None:
     )
     settings = parse(values)
     assert settings.plan.copy_retention_days == 14
+
+
+def test_pulumi_yaml_declares_every_key_with_type_description_and_default() -> None:
+    import yaml
+
+    from components.config import KNOWN_KEYS
+    from harness import ROOT
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    for key in KNOWN_KEYS:
+        declaration = declared[f"cross-account-backup:{key}"]
+        assert {"type", "description", "default"} <= set(declaration), key
+    assert declared["pulumi:disable-default-providers"]["value"] == ["aws"]
+
+
+def test_required_accounts_default_to_null_so_the_program_names_them() -> None:
+    values = raw()
+    values["sourceAccount"] = None
+    with pytest.raises(ConfigError, match="missing config cross-account-backup:sourceAccount"):
+        parse(values)
