@@ -1,0 +1,714 @@
+"""What `tools/preview.py` shows: the text a `pulumi preview` reader expects, JSON, and a diagram.
+
+Pure functions from an `OfflineRun` (the program under mocks) and a `PolicyReport` (the pack's
+verdicts) to strings. Nothing here runs the program or the pack, so every view is testable alone.
+
+- `render_text`: resources as a tree grouped by account (the explicit provider each resource is
+  deployed with), each with its type, name and the properties that matter for a backup (vault and
+  its key, plan rules with schedule, lifecycle and copy targets, selection, lock); the policy
+  documents in full with `show_policies`; the policy results grouped by policy, with their level;
+  the stack outputs; a summary line with counts.
+- `render_json`: the same facts for machines; the shape is `tools/preview-schema.json`.
+- `render_mermaid`: a Mermaid flowchart of the accounts (subgraphs), vaults, keys, the copy flow
+  into the backup account and the way back, and the management account when there is one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tools.offline import UNKNOWN, OfflineRun, Registration, contains_unknown
+
+#: The version of the `--json` document's shape; bumped on any incompatible change.
+SCHEMA_VERSION = 1
+
+_PROVIDER_PREFIX = "pulumi:providers:"
+_POLICY_PROPERTIES = ("policy", "assumeRolePolicy")
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+REMEDIATE = "remediate"
+DISABLED = "disabled"
+
+
+# --------------------------------------------------------------------------------------------
+# Policy results, independent of how the pack was driven
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    """One policy the pack declares."""
+
+    name: str
+    description: str
+    enforcement_level: str
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One diagnostic the pack returned, from `Analyze` (a resource) or `AnalyzeStack`."""
+
+    policy_name: str
+    enforcement_level: str
+    message: str
+    description: str = ""
+    urn: str = ""
+    pack_name: str = ""
+    pack_version: str = ""
+    phase: str = "analyze"  # "analyze" or "analyzeStack"
+
+
+@dataclass
+class PolicyReport:
+    """What the policy pack said about the stack."""
+
+    pack_name: str
+    pack_version: str
+    pack_path: str
+    config: dict[str, Any] = field(default_factory=dict)
+    policies: list[PolicyInfo] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    analyzed_resources: int = 0
+
+    def count(self, level: str) -> int:
+        return sum(1 for v in self.violations if v.enforcement_level == level)
+
+    @property
+    def mandatory(self) -> int:
+        return self.count(MANDATORY)
+
+
+# --------------------------------------------------------------------------------------------
+# Accounts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    """An explicit provider and the resources deployed with it."""
+
+    key: str  # provider URN, or "" for resources with no explicit provider
+    account_id: str | None
+    region: str | None
+    provider_name: str | None
+    role: str | None  # "source", "backup", "management" (from the provider name), or None
+    resources: list[Registration] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        if not self.key:
+            return "No account (components, default provider)"
+        role = f"{self.role.capitalize()} account" if self.role else "Account"
+        return f"{role} {self.account_id} ({self.region}) · provider {self.provider_name}"
+
+
+def _role_of(provider_name: str) -> str | None:
+    for role in ("source", "backup", "management"):
+        if provider_name.startswith(role):
+            return role
+    return None
+
+
+def group_by_account(run: OfflineRun) -> list[Account]:
+    """Accounts in provider registration order; resources without one last."""
+    accounts: dict[str, Account] = {}
+    for r in run.resources:
+        if r.is_provider:
+            info = run.providers.get(r.urn)
+            accounts[r.urn] = Account(
+                key=r.urn,
+                account_id=info.account_id if info else None,
+                region=info.region if info else None,
+                provider_name=r.name,
+                role=_role_of(r.name),
+            )
+    orphans = Account(key="", account_id=None, region=None, provider_name=None, role=None)
+    for r in run.resources:
+        if r.is_provider:
+            continue
+        target = accounts.get(r.provider_urn) if r.provider else None
+        (target or orphans).resources.append(r)
+    ordered = list(accounts.values())
+    if orphans.resources:
+        ordered.append(orphans)
+    return ordered
+
+
+# --------------------------------------------------------------------------------------------
+# The properties that matter
+# --------------------------------------------------------------------------------------------
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _days(value: Any) -> str:
+    return f"{_num(value)} d"
+
+
+class _Names:
+    """Resolve an unknown property to the resource it comes from."""
+
+    def __init__(self, run: OfflineRun) -> None:
+        self.by_urn = {r.urn: r for r in run.resources}
+
+    def source(self, r: Registration, prop: str) -> str:
+        value = r.inputs.get(prop)
+        deps = r.property_dependencies.get(prop, [])
+        if value is None:
+            return "-"
+        if contains_unknown(value):
+            names = [self.by_urn[u].name for u in deps if u in self.by_urn]
+            return f"output of {', '.join(names)}" if names else "output<string>"
+        return str(value)
+
+
+def _statements(policy_text: Any) -> list[dict[str, Any]]:
+    if not isinstance(policy_text, str) or policy_text == UNKNOWN:
+        return []
+    try:
+        doc = json.loads(policy_text)
+    except ValueError:
+        return []
+    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+    if isinstance(statements, dict):
+        statements = [statements]
+    return [s for s in statements if isinstance(s, dict)]
+
+
+def _principals(statement: dict[str, Any]) -> list[str]:
+    principal = statement.get("Principal", statement.get("NotPrincipal"))
+    if principal == "*":
+        return ["*"]
+    out: list[str] = []
+    if isinstance(principal, dict):
+        for kind, values in principal.items():
+            for v in values if isinstance(values, list) else [values]:
+                out.append(str(v) if kind == "AWS" else f"{kind}:{v}")
+    return out
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def policy_summary(policy_text: Any) -> list[str]:
+    """One line per statement: effect, sid, principals, actions."""
+    if policy_text == UNKNOWN:
+        return ["policy: output<string> (unknown until deployment: the pack can not judge it)"]
+    lines = []
+    for s in _statements(policy_text):
+        sid = s.get("Sid", "-")
+        who = ", ".join(_principals(s)) or "-"
+        acts = s.get("Action", s.get("NotAction"))
+        verb = "NotAction" if "NotAction" in s else ""
+        listed = _as_list(acts)
+        actions = ", ".join(listed[:5]) + (f", … (+{len(listed) - 5})" if len(listed) > 5 else "")
+        lines.append(f"{s.get('Effect', '?')} {sid}: {who} → {verb}{' ' if verb else ''}{actions}")
+    return lines
+
+
+def _account_of_arn(arn: Any) -> str:
+    if isinstance(arn, str) and arn.startswith("arn:") and arn.count(":") >= 5:
+        parts = arn.split(":", 6)
+        tail = parts[6] if len(parts) > 6 else ""
+        return f"{parts[4]} {parts[3]} {tail}".strip()
+    return str(arn)
+
+
+def resource_details(r: Registration, names: _Names) -> list[str]:
+    """The few lines under a resource that a reviewer of a backup setup needs."""
+    p = r.inputs
+    t = r.type
+    lines: list[str] = []
+    if t.startswith(_PROVIDER_PREFIX):
+        allowed = p.get("allowedAccountIds")
+        if isinstance(allowed, str):
+            with contextlib.suppress(ValueError):
+                allowed = json.loads(allowed)
+        roles = p.get("assumeRoles") or p.get("assumeRole")
+        if isinstance(roles, str):
+            try:
+                roles = json.loads(roles)
+            except ValueError:
+                roles = None
+        role_arns = [x.get("roleArn") for x in roles or [] if isinstance(x, dict)]
+        lines.append(f"region {p.get('region', '-')}, allowed accounts {allowed or '-'}")
+        if role_arns:
+            lines.append(f"assumes {', '.join(str(a) for a in role_arns)}")
+    elif t == "aws:kms/key:Key":
+        rotation = "on" if p.get("enableKeyRotation") else "off"
+        window = p.get("deletionWindowInDays")
+        lines.append(
+            f"customer managed key · rotation {rotation}"
+            + (f" · deletion window {_days(window)}" if window is not None else "")
+        )
+        lines.extend(policy_summary(p.get("policy")))
+    elif t == "aws:kms/alias:Alias":
+        lines.append(f"{p.get('name', '-')} → {names.source(r, 'targetKeyId')}")
+    elif t == "aws:backup/vault:Vault":
+        lines.append(f"vault {p.get('name', '-')} · key {names.source(r, 'kmsKeyArn')}")
+        if p.get("forceDestroy"):
+            lines.append("forceDestroy: deleting the stack deletes its recovery points")
+    elif t == "aws:backup/vaultPolicy:VaultPolicy":
+        lines.append(f"on vault {names.source(r, 'backupVaultName')}")
+        lines.extend(policy_summary(p.get("policy")))
+    elif t == "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+        mode = "compliance" if p.get("changeableForDays") is not None else "governance"
+        lock = f"lock on vault {names.source(r, 'backupVaultName')}: {mode} mode"
+        low, high = _num(p.get("minRetentionDays", "-")), _num(p.get("maxRetentionDays", "-"))
+        lock += f", retention {low}..{high} d"
+        if p.get("changeableForDays") is not None:
+            lock += f", immutable after {_days(p['changeableForDays'])}"
+        lines.append(lock)
+    elif t == "aws:backup/plan:Plan":
+        lines.append(f"plan {p.get('name', '-')}")
+        for rule in p.get("rules") or []:
+            lines.extend(_rule_lines(rule))
+    elif t == "aws:backup/selection:Selection":
+        tags = [
+            f"{c.get('key')} {c.get('type', '=').lower()} {c.get('value')}"
+            for c in p.get("selectionTags") or []
+            if isinstance(c, dict)
+        ]
+        lines.append(f"selection {p.get('name', '-')} of plan {names.source(r, 'planId')}")
+        if tags:
+            lines.append(f"resources tagged {', '.join(tags)}")
+        if p.get("resources"):
+            lines.append(f"resources {', '.join(_as_list(p['resources']))}")
+        lines.append(f"role {names.source(r, 'iamRoleArn')}")
+    elif t == "aws:iam/role:Role":
+        lines.append(f"role {p.get('name', '-')}")
+        lines.extend(f"trust: {s}" for s in policy_summary(p.get("assumeRolePolicy")))
+    elif t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        lines.append(f"{p.get('policyArn', '-')}")
+    elif t == "aws:sns/topic:Topic":
+        lines.append(f"topic {p.get('name', '-')}")
+    elif t == "aws:sns/topicPolicy:TopicPolicy":
+        lines.append(f"on topic {names.source(r, 'arn')}")
+        lines.extend(policy_summary(p.get("policy")))
+    elif t == "aws:sns/topicSubscription:TopicSubscription":
+        lines.append(f"{p.get('protocol', '-')} {p.get('endpoint', '-')}")
+    elif t == "aws:backup/vaultNotifications:VaultNotifications":
+        lines.append(
+            f"vault {names.source(r, 'backupVaultName')} → {names.source(r, 'snsTopicArn')}"
+        )
+        lines.append(f"events {', '.join(_as_list(p.get('backupVaultEvents')))}")
+    elif t == "aws:backup/globalSettings:GlobalSettings":
+        settings = p.get("globalSettings") or {}
+        flags = ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
+        lines.append(f"organization settings: {flags}")
+    return lines
+
+
+def _lifecycle(lc: Any) -> str:
+    if not isinstance(lc, dict) or not lc:
+        return "kept forever (no lifecycle)"
+    parts = []
+    if lc.get("coldStorageAfter") is not None:
+        parts.append(f"cold after {_days(lc['coldStorageAfter'])}")
+    if lc.get("deleteAfter") is not None:
+        parts.append(f"deleted after {_days(lc['deleteAfter'])}")
+    return ", ".join(parts) or "kept forever"
+
+
+def _rule_lines(rule: Any) -> list[str]:
+    if not isinstance(rule, dict):
+        return []
+    head = (
+        f"rule {rule.get('ruleName', '-')}: {rule.get('schedule', 'on demand')} "
+        f"into {rule.get('targetVaultName', '-')}, {_lifecycle(rule.get('lifecycle'))}"
+    )
+    lines = [head]
+    for copy in rule.get("copyActions") or []:
+        if not isinstance(copy, dict):
+            continue
+        dest = copy.get("destinationVaultArn")
+        target = "output<string>" if dest == UNKNOWN else _account_of_arn(dest)
+        lines.append(f"  copy → {target}, {_lifecycle(copy.get('lifecycle'))}")
+    return lines
+
+
+def _pretty_policy(text: Any) -> list[str]:
+    if not isinstance(text, str) or text == UNKNOWN:
+        return ["output<string>"]
+    try:
+        return json.dumps(json.loads(text), indent=2).splitlines()
+    except ValueError:
+        return text.splitlines()
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------
+
+
+def _short_urn(urn: str) -> str:
+    parts = urn.split("::")
+    return f"{parts[2].split('$')[-1]}: {parts[3]}" if len(parts) >= 4 else urn
+
+
+def render_text(
+    run: OfflineRun,
+    report: PolicyReport | None,
+    *,
+    show_policies: bool = False,
+    timings: dict[str, float] | None = None,
+) -> str:
+    """The human view, in the spirit of `pulumi preview` (no colour, stable order)."""
+    names = _Names(run)
+    out: list[str] = []
+    out.append(
+        f"Previewing update ({run.stack}) of project {run.project}: offline, the program under "
+        "Pulumi mocks, no cloud, no credentials"
+    )
+    out.append("")
+    accounts = group_by_account(run)
+    for account in accounts:
+        out.append(f"{account.title}")
+        for i, r in enumerate(account.resources):
+            last = i == len(account.resources) - 1
+            branch, stem = ("└─ ", "   ") if last else ("├─ ", "│  ")
+            protect = " [protect]" if r.options.get("protect") else ""
+            out.append(f" +  {branch}{r.type}  {r.name}{protect}")
+            for line in resource_details(r, names):
+                out.append(f"    {stem}   {line}")
+            if show_policies:
+                for prop in _POLICY_PROPERTIES:
+                    if prop in r.inputs:
+                        out.append(f"    {stem}   {prop}:")
+                        out.extend(
+                            f"    {stem}     {line}" for line in _pretty_policy(r.inputs[prop])
+                        )
+        out.append("")
+
+    if report is not None:
+        out.extend(_policy_lines(report))
+        out.append("")
+
+    if run.outputs:
+        out.append("Outputs:")
+        width = max(len(k) for k in run.outputs)
+        for key, value in run.outputs.items():
+            shown = "output<string>" if value == UNKNOWN else json.dumps(value)
+            out.append(f"    {key.ljust(width)}: {shown}")
+        out.append("")
+
+    out.append(summary_line(run, report))
+    if timings:
+        out.append("Time: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+    return "\n".join(out) + "\n"
+
+
+def _policy_lines(report: PolicyReport) -> list[str]:
+    lines = []
+    verdict = "❌" if report.mandatory else ("⚠️ " if report.violations else "✅")
+    lines.append(
+        f"Policies:\n    {verdict} {report.pack_name}@v{report.pack_version} "
+        f"(local: {report.pack_path})"
+    )
+    by_policy: dict[str, list[Violation]] = {}
+    for v in report.violations:
+        by_policy.setdefault(v.policy_name, []).append(v)
+    declared = {p.name for p in report.policies}
+    for policy in report.policies:
+        found = by_policy.get(policy.name, [])
+        mark = "✗" if found else "✓"
+        lines.append(f"        {mark} [{policy.enforcement_level}]  {policy.name}")
+        lines.extend(_violation_lines(found))
+    for name, found in by_policy.items():
+        if name not in declared:
+            lines.append(f"        ✗ [{found[0].enforcement_level}]  {name}")
+            lines.extend(_violation_lines(found))
+    return lines
+
+
+def _violation_lines(found: Iterable[Violation]) -> list[str]:
+    lines = []
+    for v in found:
+        where = f"({_short_urn(v.urn)})" if v.urn else "(stack)"
+        lines.append(f"            - [{v.enforcement_level}] {where}")
+        for text in v.message.strip().splitlines():
+            lines.append(f"              {text}")
+    return lines
+
+
+def summary_line(run: OfflineRun, report: PolicyReport | None) -> str:
+    accounts = [a for a in group_by_account(run) if a.key]
+    resources = len(run.resources) + 1  # + the stack itself, as `pulumi preview` counts it
+    text = f"Resources: + {resources} to create in {len(accounts)} account(s)"
+    if report is None:
+        return text + " · Policies: not run"
+    return (
+        text + f" · Policies: {len(report.policies)} checked, "
+        f"{report.count(MANDATORY)} mandatory, {report.count(ADVISORY)} advisory"
+        + (f", {report.count(REMEDIATE)} remediate" if report.count(REMEDIATE) else "")
+        + " violation(s)"
+        + (" · FAILED" if report.mandatory else " · OK")
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+# --------------------------------------------------------------------------------------------
+
+
+def to_document(
+    run: OfflineRun, report: PolicyReport | None, *, timings: dict[str, float] | None = None
+) -> dict[str, Any]:
+    """The `--json` document (see `tools/preview-schema.json`)."""
+    names = _Names(run)
+    accounts = group_by_account(run)
+    account_of = {r.urn: a for a in accounts for r in a.resources}
+    resources = []
+    for r in run.resources:
+        a = account_of.get(r.urn)
+        resources.append(
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent or None,
+                "provider": a.provider_name if a and a.key else None,
+                "accountId": r.account_id if r.custom else None,
+                "region": r.region if r.custom else None,
+                "protect": bool(r.options.get("protect", False)),
+                "properties": r.inputs,
+                "unknownProperties": sorted(k for k, v in r.inputs.items() if contains_unknown(v)),
+                "propertyDependencies": r.property_dependencies,
+                "summary": resource_details(r, names),
+            }
+        )
+    doc: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": run.project,
+        "stack": run.stack,
+        "preview": run.preview,
+        "unknownValue": UNKNOWN,
+        "accounts": [
+            {
+                "accountId": a.account_id,
+                "region": a.region,
+                "provider": a.provider_name,
+                "role": a.role,
+                "resources": [r.urn for r in a.resources],
+            }
+            for a in accounts
+            if a.key
+        ],
+        "resources": resources,
+        "outputs": run.outputs,
+        "policyPack": None,
+        "policies": [],
+        "violations": [],
+        "summary": {
+            "resources": len(run.resources) + 1,
+            "accounts": len([a for a in accounts if a.key]),
+            "mandatory": 0,
+            "advisory": 0,
+            "remediate": 0,
+            "passed": True,
+        },
+    }
+    if report is not None:
+        by_policy: dict[str, int] = {}
+        for v in report.violations:
+            by_policy[v.policy_name] = by_policy.get(v.policy_name, 0) + 1
+        doc["policyPack"] = {
+            "name": report.pack_name,
+            "version": report.pack_version,
+            "path": report.pack_path,
+            "config": report.config,
+        }
+        doc["policies"] = [
+            {
+                "name": p.name,
+                "description": p.description,
+                "enforcementLevel": p.enforcement_level,
+                "violations": by_policy.get(p.name, 0),
+            }
+            for p in report.policies
+        ]
+        doc["violations"] = [
+            {
+                "policyName": v.policy_name,
+                "enforcementLevel": v.enforcement_level,
+                "message": v.message,
+                "description": v.description,
+                "urn": v.urn or None,
+                "phase": v.phase,
+            }
+            for v in report.violations
+        ]
+        doc["summary"].update(
+            mandatory=report.count(MANDATORY),
+            advisory=report.count(ADVISORY),
+            remediate=report.count(REMEDIATE),
+            passed=report.mandatory == 0,
+        )
+    if timings is not None:
+        doc["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    return doc
+
+
+def render_json(
+    run: OfflineRun, report: PolicyReport | None, *, timings: dict[str, float] | None = None
+) -> str:
+    return json.dumps(to_document(run, report, timings=timings), indent=2) + "\n"
+
+
+def error_document(kind: str, message: str, stack: str) -> dict[str, Any]:
+    """The `--json` document when the preview could not run (exit code 2)."""
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "stack": stack,
+        "error": {"kind": kind, "message": message},
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Mermaid
+# --------------------------------------------------------------------------------------------
+
+
+def _mid(urn: str) -> str:
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", urn.split("::")[-1])
+
+
+def _label(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def _vault_arn(vault: Registration) -> str | None:
+    name = vault.inputs.get("name")
+    if not isinstance(name, str) or name == UNKNOWN:
+        return None
+    return f"arn:aws:backup:{vault.region}:{vault.account_id}:backup-vault:{name}"
+
+
+def _grants_copy(policy_text: Any, account: str | None) -> bool:
+    if account is None:
+        return False
+    for s in _statements(policy_text):
+        if s.get("Effect") != "Allow":
+            continue
+        actions = _as_list(s.get("Action"))
+        if not any(a in ("backup:CopyIntoBackupVault", "backup:*", "*") for a in actions):
+            continue
+        if any(p == "*" or account in p for p in _principals(s)):
+            return True
+    return False
+
+
+def render_mermaid(run: OfflineRun) -> str:
+    """A flowchart: one subgraph per account; vaults, keys, plans; copy flow and the way back."""
+    by_urn = {r.urn: r for r in run.resources}
+    out = ["flowchart LR"]
+    vaults = [r for r in run.resources if r.type == "aws:backup/vault:Vault"]
+    edges: list[str] = []
+    for account in group_by_account(run):
+        if not account.key:
+            continue
+        sid = "acct_" + re.sub(r"\W", "_", f"{account.provider_name}")
+        out.append(f'  subgraph {sid}["{_label(account.title)}"]')
+        out.append("    direction TB")
+        shown = 0
+        for r in account.resources:
+            mid = _mid(r.urn)
+            if r.type == "aws:backup/vault:Vault":
+                out.append(f'    {mid}[("vault {_label(str(r.inputs.get("name", r.name)))}")]')
+            elif r.type == "aws:kms/key:Key":
+                out.append(f'    {mid}{{{{"KMS key {_label(r.name)}"}}}}')
+            elif r.type == "aws:backup/plan:Plan":
+                schedules = ", ".join(
+                    str(rule.get("schedule", "")) for rule in r.inputs.get("rules") or []
+                )
+                plan_name = _label(str(r.inputs.get("name", r.name)))
+                out.append(f'    {mid}["plan {plan_name}<br/>{_label(schedules)}"]')
+            elif r.type == "aws:backup/selection:Selection":
+                tags = ", ".join(
+                    f"{c.get('key')}={c.get('value')}" for c in r.inputs.get("selectionTags") or []
+                )
+                out.append(f'    {mid}["selection: resources tagged {_label(tags)}"]')
+            elif r.type == "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+                mode = (
+                    "compliance" if r.inputs.get("changeableForDays") is not None else "governance"
+                )
+                out.append(f'    {mid}>"vault lock: {mode}"]')
+            elif r.type == "aws:backup/globalSettings:GlobalSettings":
+                out.append(f'    {mid}["organization: cross-account backup enabled"]')
+            else:
+                continue
+            shown += 1
+            for prop, deps in r.property_dependencies.items():
+                for dep in deps:
+                    d = by_urn.get(dep)
+                    if d is None:
+                        continue
+                    if r.type == "aws:backup/vault:Vault" and d.type == "aws:kms/key:Key":
+                        edges.append(f"  {_mid(d.urn)} -. encrypts .-> {mid}")
+                    elif r.type == "aws:backup/selection:Selection" and prop == "planId":
+                        edges.append(f"  {mid} --> {_mid(d.urn)}")
+        if shown == 0:
+            out.append(f'    {sid}_empty["(no backup resources)"]')
+        out.append("  end")
+    for r in run.resources:
+        if r.type == "aws:backup/vaultLockConfiguration:VaultLockConfiguration":
+            target = next(
+                (
+                    v
+                    for v in vaults
+                    if v.inputs.get("name") == r.inputs.get("backupVaultName")
+                    and v.provider_urn == r.provider_urn
+                ),
+                None,
+            )
+            if target:
+                edges.append(f"  {_mid(r.urn)} -.- {_mid(target.urn)}")
+    # Backups and copies, from the plan rules.
+    by_arn = {a: v for v in vaults if (a := _vault_arn(v))}
+    for plan in run.of_type("aws:backup/plan:Plan"):
+        for rule in plan.inputs.get("rules") or []:
+            local = next(
+                (
+                    v
+                    for v in vaults
+                    if v.inputs.get("name") == rule.get("targetVaultName")
+                    and v.provider_urn == plan.provider_urn
+                ),
+                None,
+            )
+            if local:
+                schedule = _label(str(rule.get("schedule", "")))
+                edges.append(f'  {_mid(plan.urn)} -- "backup {schedule}" --> {_mid(local.urn)}')
+            for copy in rule.get("copyActions") or []:
+                dest = by_arn.get(str(copy.get("destinationVaultArn")))
+                if local and dest:
+                    keep = _lifecycle(copy.get("lifecycle"))
+                    edges.append(
+                        f'  {_mid(local.urn)} == "copy: {_label(keep)}" ==> {_mid(dest.urn)}'
+                    )
+                    # The way back: a restore starts with a copy into the source vault.
+                    back = [
+                        p
+                        for p in run.of_type("aws:backup/vaultPolicy:VaultPolicy")
+                        if p.inputs.get("backupVaultName") == local.inputs.get("name")
+                        and p.provider_urn == local.provider_urn
+                    ]
+                    if any(_grants_copy(p.inputs.get("policy"), dest.account_id) for p in back):
+                        edges.append(
+                            f'  {_mid(dest.urn)} -. "copy back to restore" .-> {_mid(local.urn)}'
+                        )
+    out.extend(edges)
+    return "\n".join(out) + "\n"
