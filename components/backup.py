@@ -221,6 +221,19 @@ class CrossAccountBackup(pulumi.ComponentResource):
             assume_role_policy=documents.to_json(documents.backup_service_trust_policy()),
             opts=self._source,
         )
+        aws.iam.RolePolicy(
+            f"{self._name}-backup-role-vault-keys",
+            role=role.name,
+            policy=documents.to_json(
+                documents.backup_role_key_policy(
+                    source=s.source,
+                    backup=s.backup,
+                    source_alias=f"alias/{s.source_vault_name}",
+                    backup_alias=f"alias/{s.backup_vault_name}",
+                )
+            ),
+            opts=self._source,
+        )
         for suffix, policy in BACKUP_ROLE_POLICIES.items():
             aws.iam.RolePolicyAttachment(
                 f"{self._name}-backup-role-{suffix}",

@@ -204,6 +204,34 @@ def backup_service_trust_policy() -> PolicyDocument:
     }
 
 
+def backup_role_key_policy(
+    *, source: AccountSettings, backup: AccountSettings, source_alias: str, backup_alias: str
+) -> PolicyDocument:
+    """Inline policy of the AWS Backup service role: use of the two vault keys.
+
+    A cross-account KMS call needs both the key policy and an IAM policy of the caller; the AWS
+    managed backup policies do not name customer managed keys in other accounts. The keys are
+    picked by alias (`kms:ResourceAliases`), which is known before the keys exist.
+    """
+
+    def statement(sid: str, account: AccountSettings, alias: str) -> dict[str, Any]:
+        return {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
+            "Resource": f"arn:{account.partition}:kms:{account.region}:{account.account_id}:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+        }
+
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement("UseTheSourceVaultKey", source, source_alias),
+            statement("UseTheBackupVaultKeyForCopies", backup, backup_alias),
+        ],
+    }
+
+
 def topic_arn(account: AccountSettings, topic_name: str) -> str:
     """The ARN SNS gives a topic: known before the topic exists."""
     return f"arn:{account.partition}:sns:{account.region}:{account.account_id}:{topic_name}"

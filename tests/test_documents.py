@@ -168,3 +168,20 @@ def test_vault_events_include_copy_failures_and_exclude_deprecated_ones() -> Non
     assert "COPY_JOB_FAILED" in documents.VAULT_EVENTS
     assert "BACKUP_JOB_COMPLETED" in documents.VAULT_EVENTS
     assert "BACKUP_JOB_FAILED" not in documents.VAULT_EVENTS
+
+
+def test_backup_role_may_use_both_vault_keys_picked_by_alias() -> None:
+    policy = documents.backup_role_key_policy(
+        source=SOURCE, backup=BACKUP, source_alias="alias/local", backup_alias="alias/copies"
+    )
+    source_use = statement(policy, "UseTheSourceVaultKey")
+    assert source_use["Resource"] == "arn:aws:kms:eu-west-1:111111111111:key/*"
+    assert source_use["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/local"}
+    }
+    copy_use = statement(policy, "UseTheBackupVaultKeyForCopies")
+    assert copy_use["Resource"] == "arn:aws:kms:eu-central-1:222222222222:key/*"
+    assert copy_use["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"] == (
+        "alias/copies"
+    )
+    assert {"kms:Encrypt", "kms:CreateGrant"} <= set(copy_use["Action"])

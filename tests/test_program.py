@@ -296,6 +296,20 @@ def test_backup_role_trusts_aws_backup_and_has_the_managed_policies(dev: Program
         assert attachment.inputs["role"] == role.inputs["name"]
 
 
+def test_backup_role_inline_policy_names_the_aliases_of_both_vault_keys(dev: ProgramRun) -> None:
+    inline = named(dev, "cross-account-backup-role-vault-keys")
+    assert inline.provider_name == "source-account"
+    assert inline.inputs["role"] == named(dev, "cross-account-backup-role").inputs["name"]
+    aliases = {
+        s["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"]
+        for s in inline.policy()["Statement"]
+    }
+    assert aliases == {
+        named(dev, "cross-account-source-vault-key-alias").inputs["name"],
+        named(dev, "cross-account-backup-vault-key-alias").inputs["name"],
+    }
+
+
 def rule(run: ProgramRun) -> dict[str, Any]:
     (only,) = named(run, "cross-account-plan").inputs["rules"]
     return only
