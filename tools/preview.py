@@ -1,0 +1,345 @@
+"""`make preview`: see and policy-check a stack's plan in every account, offline.
+
+    python -m tools.preview --stack dev [--show-policies] [--json] [--diagram FILE]
+                            [--policy-pack DIR] [--no-policy] [--timings] [--debug]
+
+What `pulumi preview --policy-pack policies` would do and show, with no Pulumi CLI, no cloud and
+no credentials:
+
+1. the stack's config is loaded as Pulumi loads it and the program runs under mocks in preview
+   mode (`tools/offline.py`): ids, ARNs and whatever depends on them are unknown, as in a real
+   preview; each resource lands in the account and region of its explicit provider;
+2. meanwhile the policy pack is started as the CLI starts it (its own process, its analyzer gRPC
+   interface: `tools/pack_client.py`) and configured with the stack's policy config
+   (`tools/policy_config.py`, the same file `make policy-config` writes for `pulumi up`);
+3. every resource goes through `Analyze`, then the whole stack through `AnalyzeStack`;
+4. the plan is printed as a tree grouped by account, then the policy results grouped by policy,
+   the outputs and a summary line (`tools/preview_render.py`).
+
+Exit codes: 0 no mandatory violation, 1 one or more mandatory violations, 2 the preview could not
+run (unknown stack, bad config — the program's own message —, a program or pack failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tools.offline import (
+    REPO_ROOT,
+    OfflineError,
+    OfflineRun,
+    encode_config,
+    load_project,
+    load_stack_config,
+    run_stack,
+    to_analyzer_resources,
+)
+from tools.preview_render import (
+    PolicyInfo,
+    PolicyReport,
+    Violation,
+    error_document,
+    render_json,
+    render_mermaid,
+    render_text,
+)
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_ERROR = 2
+
+DEFAULT_PACK = REPO_ROOT / "policies"
+
+
+class PreviewError(Exception):
+    """The preview could not run. `kind` is "stack", "config", "program" or "pack"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------
+# The policy pack
+# --------------------------------------------------------------------------------------------
+
+
+def stack_policy_config(stack: str) -> dict[str, Any]:
+    """The policy pack config for `stack`, as `make policy-config` writes it (empty if none).
+
+    Without it the pack infers the accounts from the stack itself, which must reject the same
+    mistakes; with it, each resource is judged on its own.
+    """
+    try:
+        from tools import policy_config
+    except ImportError:
+        return {}
+    for name in ("policy_config_for_stack", "policy_config", "build_policy_config", "for_stack"):
+        fn = getattr(policy_config, name, None)
+        if callable(fn):
+            return dict(fn(stack))
+    return {}
+
+
+def _pack_version(pack_dir: Path) -> str:
+    with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
+        data = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+        return str(data.get("version", "0.0.0"))
+    return "0.0.0"
+
+
+class PackRun:
+    """Starts the pack in a thread (it takes a second to boot) while the program runs."""
+
+    def __init__(self, pack_dir: Path, stack: str, project: str, stack_config: Mapping[str, Any]):
+        from tools.pack_client import PolicyPackProcess
+
+        self.pack = PolicyPackProcess(
+            pack_dir, project=project, stack=stack, dry_run=True, stack_config=stack_config
+        )
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.pack.start()
+        except BaseException as exc:
+            self.error = exc
+
+    def ready(self) -> Any:
+        self._thread.join()
+        if self.error is not None:
+            raise PreviewError("pack", f"the policy pack did not start: {self.error}")
+        return self.pack
+
+    def stop(self) -> None:
+        self._thread.join()
+        self.pack.stop()
+
+
+def analyze(
+    pack_run: PackRun, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
+) -> PolicyReport:
+    """Analyze each resource, then the stack, as the CLI does during `pulumi preview`."""
+    from tools.pack_client import PackError
+
+    pack = pack_run.ready()
+    resources = to_analyzer_resources(run)
+    try:
+        info = pack.get_info()
+        if config:
+            pack.configure(config)
+        violations: list[Violation] = []
+        for resource in resources:
+            for d in pack.analyze(resource):
+                violations.append(_violation(d, info, "analyze", resource["urn"]))
+        for d in pack.analyze_stack(resources):
+            violations.append(_violation(d, info, "analyzeStack", ""))
+    except PackError as exc:
+        raise PreviewError("pack", str(exc)) from exc
+    except Exception as exc:  # gRPC failures: the pack crashed on a resource
+        raise PreviewError(
+            "pack", f"the policy pack failed: {exc}\n{getattr(pack, 'stderr', '')}".strip()
+        ) from exc
+    levels = {
+        name: value.get("enforcementLevel")
+        for name, value in config.items()
+        if isinstance(value, Mapping)
+    }
+    policies = [
+        PolicyInfo(
+            name=p.get("name", ""),
+            description=p.get("description", ""),
+            enforcement_level=levels.get(p.get("name")) or p.get("enforcementLevel", "advisory"),
+        )
+        for p in info.get("policies", [])
+    ]
+    return PolicyReport(
+        pack_name=info.get("name", pack_dir.name),
+        pack_version=info.get("version") or _pack_version(pack_dir),
+        pack_path=_display_path(pack_dir),
+        config=dict(config),
+        policies=policies,
+        violations=_dedupe(violations),
+        analyzed_resources=len(resources),
+    )
+
+
+def _violation(d: Any, info: Mapping[str, Any], phase: str, urn: str) -> Violation:
+    return Violation(
+        policy_name=d.policy_name,
+        enforcement_level=d.enforcement_level,
+        message=d.message,
+        description=d.description,
+        urn=d.urn or urn,
+        pack_name=str(info.get("name", "")),
+        pack_version=str(info.get("version", "")),
+        phase=phase,
+    )
+
+
+def _dedupe(violations: list[Violation]) -> list[Violation]:
+    # A rule may fire in Analyze and again in AnalyzeStack for the same resource and reason;
+    # the CLI prints each, but a reader needs it once.
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for v in violations:
+        key = (v.policy_name, v.urn, v.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------------------------
+# The preview
+# --------------------------------------------------------------------------------------------
+
+
+def _program_error(run: OfflineRun) -> PreviewError:
+    error = run.error
+    assert error is not None
+    # The program's ConfigError is written for users (key, value, what is valid): as is.
+    if type(error).__name__ == "ConfigError":
+        return PreviewError("config", str(error))
+    return PreviewError("program", f"the program failed: {type(error).__name__}: {error}")
+
+
+def preview(
+    stack: str,
+    *,
+    pack_dir: Path | None = DEFAULT_PACK,
+    config_overrides: Mapping[str, Any] | None = None,
+    project_dir: Path = REPO_ROOT,
+) -> tuple[OfflineRun, PolicyReport | None, dict[str, float]]:
+    """Run the program and the pack for `stack`; raise `PreviewError` if either can't run.
+
+    Returns the run, the pack's report (None with `pack_dir=None`) and the timings in seconds:
+    `program` (the program under mocks), `analysis` (waiting for the pack to boot, Analyze and
+    AnalyzeStack) and `total`.
+    """
+    t0 = time.perf_counter()
+    try:
+        project = load_project(project_dir)["name"]
+        stack_config = load_stack_config(stack, project_dir)
+    except OfflineError as exc:
+        # Fail before starting the pack: there is nothing to analyze.
+        raise PreviewError("stack", str(exc)) from exc
+    pack_run: PackRun | None = None
+    try:
+        if pack_dir is not None:
+            try:
+                pack_run = PackRun(Path(pack_dir), stack, project, encode_config(stack_config))
+            except Exception as exc:
+                raise PreviewError("pack", f"the policy pack did not start: {exc}") from exc
+        try:
+            run = run_stack(
+                stack, preview=True, config_overrides=config_overrides, project_dir=project_dir
+            )
+        except OfflineError as exc:
+            raise PreviewError("stack", str(exc)) from exc
+        t1 = time.perf_counter()
+        if run.error is not None:
+            raise _program_error(run)
+        report = None
+        if pack_run is not None:
+            config = stack_policy_config(stack)
+            report = analyze(pack_run, run, Path(pack_dir or DEFAULT_PACK), config)
+        t2 = time.perf_counter()
+    finally:
+        if pack_run is not None:
+            pack_run.stop()
+    timings = {"program": t1 - t0, "analysis": t2 - t1, "total": time.perf_counter() - t0}
+    return run, report, timings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.preview",
+        description=(
+            "Offline `pulumi preview --policy-pack policies` of a stack: the program under "
+            "Pulumi mocks, the policy pack over its gRPC interface, no cloud, no credentials."
+        ),
+        epilog="Exit codes: 0 passed, 1 mandatory policy violation, 2 the preview could not run.",
+    )
+    parser.add_argument("--stack", "-s", default="dev", help="the stack (Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--show-policies",
+        action="store_true",
+        help="print the policy documents (vault, key, topic, trust) in full",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON (tools/preview-schema.json)"
+    )
+    parser.add_argument(
+        "--diagram", metavar="FILE", type=Path, help="write a Mermaid diagram of the accounts"
+    )
+    parser.add_argument(
+        "--policy-pack",
+        metavar="DIR",
+        type=Path,
+        default=DEFAULT_PACK,
+        help="the policy pack directory (default: policies)",
+    )
+    parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
+    parser.add_argument("--timings", action="store_true", help="print how long each part took")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback when the program fails"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    pack_dir = None if args.no_policy else args.policy_pack
+    try:
+        run, report, timings = preview(args.stack, pack_dir=pack_dir)
+    except PreviewError as exc:
+        if args.json:
+            print(json.dumps(error_document(exc.kind, str(exc), args.stack), indent=2))
+        label = {"config": "invalid configuration", "stack": "error"}.get(exc.kind, "error")
+        print(f"{label}: {exc}", file=sys.stderr)
+        if args.debug and exc.__cause__ is not None:
+            traceback.print_exception(exc.__cause__)
+        return EXIT_ERROR
+
+    if args.diagram:
+        args.diagram.parent.mkdir(parents=True, exist_ok=True)
+        args.diagram.write_text(render_mermaid(run), encoding="utf-8")
+    if args.json:
+        sys.stdout.write(render_json(run, report, timings=timings))
+    else:
+        sys.stdout.write(
+            render_text(
+                run,
+                report,
+                show_policies=args.show_policies,
+                timings=timings if args.timings else None,
+            )
+        )
+        if args.diagram:
+            print(f"Diagram: {args.diagram}")
+    return EXIT_VIOLATION if report is not None and report.mandatory else EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
