@@ -379,10 +379,10 @@ def bench(runs: int = 5, resources: Sequence[Mapping[str, Any]] | None = None) -
     """Median pack start-up (process start to ConfigureStack answered) and median Analyze time
     per resource, in seconds, over `runs` starts."""
     if resources is None:
-        sys.path.insert(0, str(REPO / "tests"))
-        from pack_fixtures import good_stack  # type: ignore[import-not-found]
+        # The real program's dev stack, run offline as a preview (what `pulumi preview` sends).
+        from tools.offline import run_stack, to_analyzer_resources
 
-        resources = good_stack()
+        resources = to_analyzer_resources(run_stack("dev", preview=True))
     starts, per_resource, stack_times = [], [], []
     for _ in range(runs):
         with PolicyPackProcess() as pack:
