@@ -75,21 +75,18 @@ class PreviewError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def stack_policy_config(stack: str) -> dict[str, Any]:
-    """The policy pack config for `stack`, as `make policy-config` writes it (empty if none).
+def stack_policy_config(stack: str, project_dir: Path = REPO_ROOT) -> dict[str, Any]:
+    """The policy pack config for `stack`, the one `make policy-config` writes for `pulumi up`.
 
-    Without it the pack infers the accounts from the stack itself, which must reject the same
-    mistakes; with it, each resource is judged on its own.
+    With it the pack judges each resource on its own (the accounts are named); without it the
+    pack infers the accounts from the stack, and must reject the same mistakes.
     """
+    from tools.policy_config import policy_config
+
     try:
-        from tools import policy_config
-    except ImportError:
-        return {}
-    for name in ("policy_config_for_stack", "policy_config", "build_policy_config", "for_stack"):
-        fn = getattr(policy_config, name, None)
-        if callable(fn):
-            return dict(fn(stack))
-    return {}
+        return dict(policy_config(stack, project_dir))
+    except ValueError as exc:  # PolicyConfigError: the stack file can't give the accounts
+        raise PreviewError("config", f"policy config: {exc}") from exc
 
 
 def _pack_version(pack_dir: Path) -> str:
@@ -139,6 +136,10 @@ def analyze(
     resources = to_analyzer_resources(run)
     try:
         info = pack.get_info()
+        # `--policy-pack-config` is per pack: send only what this pack declares, so another
+        # pack (`--policy-pack DIR`) runs with its own defaults.
+        declared = {p.get("name") for p in info.get("policies", [])}
+        config = {k: v for k, v in config.items() if k in declared}
         if config:
             pack.configure(config)
         violations: list[Violation] = []
@@ -262,7 +263,7 @@ def preview(
             raise _program_error(run)
         report = None
         if pack_run is not None:
-            config = stack_policy_config(stack)
+            config = stack_policy_config(stack, project_dir)
             report = analyze(pack_run, run, Path(pack_dir or DEFAULT_PACK), config)
         t2 = time.perf_counter()
     finally:
@@ -300,6 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PACK,
         help="the policy pack directory (default: policies)",
     )
+    parser.add_argument(
+        "--config",
+        "-c",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help=(
+            "override a config value for this preview only, like `pulumi preview -c`; the value "
+            "is YAML (`-c 'backupPlan={retentionDays: 0}'`); the key's namespace is optional"
+        ),
+    )
     parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
     parser.add_argument("--timings", action="store_true", help="print how long each part took")
     parser.add_argument(
@@ -308,11 +320,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs, values decoded as YAML (so objects, numbers and null work)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise PreviewError("config", f"--config {pair!r}: expected KEY=VALUE")
+        try:
+            overrides[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError as exc:
+            raise PreviewError("config", f"--config {key}: the value is not YAML: {exc}") from exc
+    return overrides
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     pack_dir = None if args.no_policy else args.policy_pack
     try:
-        run, report, timings = preview(args.stack, pack_dir=pack_dir)
+        overrides = parse_overrides(args.config)
+        run, report, timings = preview(args.stack, pack_dir=pack_dir, config_overrides=overrides)
     except PreviewError as exc:
         if args.json:
             print(json.dumps(error_document(exc.kind, str(exc), args.stack), indent=2))
