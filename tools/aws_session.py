@@ -34,7 +34,7 @@ ACCOUNTS: tuple[Account, ...] = ("source", "backup", "management")
 
 MAX_ATTEMPTS = 8
 RETRY_CONFIG = Config(
-    retries={"max_attempts": MAX_ATTEMPTS, "mode": "adaptive"},
+    retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "adaptive"},
     connect_timeout=10,
     read_timeout=60,
     user_agent_extra="cross-account-backup-verify",
