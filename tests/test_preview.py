@@ -1,0 +1,261 @@
+"""`python -m tools.preview` (`make preview`): what users see, exit codes, JSON, diagram.
+
+The exit-code tests run the command as a subprocess, the way users and CI run it; the views are
+also tested in-process on the real program's runs and on hand-made policy reports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, run_stack
+from tools.preview import main, parse_overrides
+from tools.preview_render import (
+    PolicyInfo,
+    PolicyReport,
+    Violation,
+    render_mermaid,
+    render_text,
+    to_document,
+)
+
+SCHEMA = json.loads((REPO_ROOT / "tools" / "preview-schema.json").read_text())
+
+# The same account as the stack file's source, but a different one: the program then grants
+# 333333333333 while the stack's policy config (from Pulumi.dev.yaml) names 111111111111.
+WRONG_SOURCE = (
+    'sourceAccount={accountId: "333333333333", '
+    'roleArn: "arn:aws:iam::333333333333:role/backup-deployer", region: eu-west-1}'
+)
+
+OBJECTING_PACK = """\
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def no_vaults(args, report_violation):
+    if args.resource_type == "aws:backup/vault:Vault":
+        report_violation(f"test pack objects to vault {args.props.get('name')}")
+
+
+PolicyPack(
+    name="objector",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(
+            name="no-vaults", description="Objects to every vault.", validate=no_vaults
+        )
+    ],
+)
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.preview", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def account_ids(stack: str) -> dict[str, str]:
+    run = run_stack(stack, preview=True)
+    return {
+        role: run.config[f"cross-account-backup:{role}Account"]["accountId"]
+        for role in ("source", "backup")
+    }
+
+
+# -- the command, as users run it ---------------------------------------------------------------
+
+
+def test_dev_previews_both_accounts_and_passes() -> None:
+    result = cli("--stack", "dev")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Source account 111111111111 (eu-west-1)" in out
+    assert "Backup account 222222222222 (eu-west-1)" in out
+    assert "copy → 222222222222 eu-west-1 cross-account-backup-dev-copies" in out
+    assert "✓ [mandatory]  backup-vault-policy-grants-source" in out
+    assert "0 mandatory" in out and out.rstrip().endswith("· OK")
+
+
+def test_prod_previews_three_accounts_with_its_lock_and_passes() -> None:
+    result = cli("--stack", "prod")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Source account 111111111111 (eu-west-1)" in out
+    assert "Backup account 222222222222 (eu-central-1)" in out
+    assert "Management account 000000000000" in out
+    assert "compliance mode, retention 7..3650 d, immutable after 3 d" in out
+
+
+def test_a_mandatory_violation_of_the_real_pack_fails_with_the_objection_shown() -> None:
+    result = cli("--stack", "dev", "-c", WRONG_SOURCE)
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert "✗ [mandatory]  backup-vault-policy-grants-source" in out
+    assert "does not let 111111111111 backup:CopyIntoBackupVault" in out
+    assert "FAILED" in out
+
+
+def test_a_pack_that_objects_fails_the_preview(tmp_path: Path) -> None:
+    pack = tmp_path / "objector"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (pack / "__main__.py").write_text(OBJECTING_PACK)
+    result = cli("--stack", "dev", "--policy-pack", str(pack))
+    assert result.returncode == 1, result.stderr
+    assert "✗ [mandatory]  no-vaults" in result.stdout
+    assert "test pack objects to vault cross-account-backup-dev-copies" in result.stdout
+    assert "test pack objects to vault cross-account-backup-dev-local" in result.stdout
+
+
+def test_unknown_stack_is_a_clear_error_listing_the_stacks() -> None:
+    result = cli("--stack", "staging")
+    assert result.returncode == 2
+    assert "unknown stack 'staging'" in result.stderr
+    assert "(stacks: dev, prod)" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_bad_config_shows_the_programs_own_message_without_a_traceback() -> None:
+    result = cli("--stack", "dev", "-c", "backupPlan={retentionDays: 0}", "--no-policy")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "invalid configuration: invalid config cross-account-backup:backupPlan.retentionDays = 0:"
+        " must be a whole number >= 1"
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_json_output_follows_the_schema_and_the_diagram_is_written(tmp_path: Path) -> None:
+    diagram = tmp_path / "dev.mmd"
+    result = cli("--stack", "dev", "--json", "--diagram", str(diagram))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert {a["role"]: a["accountId"] for a in doc["accounts"]} == {
+        "source": "111111111111",
+        "backup": "222222222222",
+    }
+    assert doc["summary"]["passed"] is True and doc["summary"]["mandatory"] == 0
+    assert doc["policyPack"]["config"]  # the stack's policy config was sent
+    assert set(doc["timings"]) == {"program", "analysis", "total"}
+    assert diagram.read_text().startswith("flowchart LR")
+
+
+def test_json_error_follows_the_schema() -> None:
+    result = cli("--stack", "staging", "--json")
+    assert result.returncode == 2
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    assert doc["error"]["kind"] == "stack"
+
+
+# -- in process ---------------------------------------------------------------------------------
+
+
+def test_show_policies_prints_the_documents_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--stack", "dev", "--no-policy", "--show-policies"]) == 0
+    out = capsys.readouterr().out
+    assert '"Version": "2012-10-17"' in out
+    assert '"Action": "backup:CopyIntoBackupVault"' in out
+    assert "Policies: not run" in out
+
+
+def test_without_show_policies_the_documents_are_summarised(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--stack", "dev", "--no-policy"]) == 0
+    out = capsys.readouterr().out
+    assert '"Version"' not in out
+    assert "Allow AllowSourceAccountToCopyIn: arn:aws:iam::111111111111:root" in out
+
+
+@pytest.fixture(scope="module")
+def prod() -> OfflineRun:
+    return run_stack("prod", preview=True)
+
+
+def test_diagram_shows_both_accounts_copy_flow_and_the_way_back(prod: OfflineRun) -> None:
+    text = render_mermaid(prod)
+    assert 'subgraph acct_source_account["Source account 111111111111' in text
+    assert 'subgraph acct_backup_account["Backup account 222222222222' in text
+    assert 'subgraph acct_management_account["Management account 000000000000' in text
+    assert (
+        'n_cross_account_source_vault == "copy: cold after 30 d, deleted after 365 d" ==> '
+        "n_cross_account_backup_vault" in text
+    )
+    assert (
+        'n_cross_account_backup_vault -. "copy back to restore" .-> n_cross_account_source_vault'
+        in text
+    )
+    assert "n_cross_account_backup_vault_key -. encrypts .-> n_cross_account_backup_vault" in text
+
+
+def test_diagram_has_no_way_back_when_the_source_vault_does_not_allow_it() -> None:
+    prod = run_stack("prod", preview=True)  # its own run: the inputs are changed below
+    assert "copy back" in render_mermaid(prod)
+    for r in prod.resources:
+        if r.name == "cross-account-source-vault-policy":
+            r.inputs["policy"] = json.dumps({"Version": "2012-10-17", "Statement": []})
+    assert "copy back" not in render_mermaid(prod)
+
+
+def _report(violations: list[Violation]) -> PolicyReport:
+    return PolicyReport(
+        pack_name="guard",
+        pack_version="1.0.0",
+        pack_path="policies",
+        policies=[
+            PolicyInfo("grants", "Grants.", "mandatory"),
+            PolicyInfo("retention", "Retention.", "advisory"),
+        ],
+        violations=violations,
+    )
+
+
+def test_results_are_grouped_by_policy_with_levels_and_counted(prod: OfflineRun) -> None:
+    vault = prod.by_name("cross-account-backup-vault")
+    report = _report(
+        [
+            Violation("retention", "advisory", "keeps 7 days", urn=vault.urn),
+            Violation("grants", "mandatory", "does not let 111111111111 in", urn=vault.urn),
+            Violation("grants", "mandatory", "stack-wide objection", phase="analyzeStack"),
+        ]
+    )
+    text = render_text(prod, report)
+    grants = text.index("✗ [mandatory]  grants")
+    retention = text.index("✗ [advisory]  retention")
+    assert grants < text.index("does not let 111111111111 in") < retention
+    assert grants < text.index("stack-wide objection") < retention
+    assert "(aws:backup/vault:Vault: cross-account-backup-vault)" in text
+    assert "2 mandatory, 1 advisory violation(s) · FAILED" in text
+    doc = to_document(prod, report)
+    jsonschema.validate(doc, SCHEMA)
+    assert [p["violations"] for p in doc["policies"]] == [2, 1]
+    assert doc["summary"]["passed"] is False
+
+
+def test_unknown_values_are_shown_as_outputs_of_their_resource(prod: OfflineRun) -> None:
+    text = render_text(prod, None)
+    assert (
+        "vault cross-account-backup-prod-copies · key output of cross-account-backup-vault-key"
+        in (text)
+    )
+    assert prod.outputs["backupVaultArn"] == UNKNOWN
+    assert "backupVaultArn      : output<string>" in text
+
+
+def test_config_overrides_are_yaml_values() -> None:
+    parsed: dict[str, Any] = parse_overrides(["backupPlan={retentionDays: 0}", "x=", "n=null"])
+    assert parsed == {"backupPlan": {"retentionDays": 0}, "x": "", "n": None}
