@@ -83,10 +83,23 @@ def verify(
     out, err = io.StringIO(), io.StringIO()
     factory = clients if callable(clients) else (lambda _settings: clients)
     code = main(
-        ["--stack", "dev", "--resource-arn", resource, "--outputs", str(outputs_file),
-         "--poll-interval", "30", *extra],
-        clients_factory=factory, clock=clock or FakeClock(), out=out, err=err, settings=settings,
-    )  # fmt: skip
+        [
+            "--stack",
+            "dev",
+            "--resource-arn",
+            resource,
+            "--outputs",
+            str(outputs_file),
+            "--poll-interval",
+            "30",
+            *extra,
+        ],
+        clients_factory=factory,
+        clock=clock or FakeClock(),
+        out=out,
+        err=err,
+        settings=settings,
+    )
     return Run(code, out.getvalue(), err.getvalue())
 
 
@@ -214,8 +227,11 @@ def test_copy_lifecycle_follows_the_plan_copy_rule(outputs_file: Path, dev: Veri
     clients = new_clients()
     queue_volume(clients, healthy_live_state())
     queue_backup(clients, ("COMPLETED",))
-    queue_copy(clients, ("COMPLETED",),
-               lifecycle={"DeleteAfterDays": 365, "MoveToColdStorageAfterDays": 30})  # fmt: skip
+    queue_copy(
+        clients,
+        ("COMPLETED",),
+        lifecycle={"DeleteAfterDays": 365, "MoveToColdStorageAfterDays": 30},
+    )
     queue_confirmation(clients)
     run = verify(clients, outputs_file, settings=settings)
     assert run.code == ExitCode.OK, run.err
@@ -258,24 +274,52 @@ def _break(live: dict[str, Any], what: str) -> None:
 @pytest.mark.parametrize(
     ("message", "cause", "broken", "failing_check"),
     [
-        ("Both source and destination account must be a member of the same organization.",
-         "not in the same AWS Organization", "organization", "organization"),
-        ("Cross-account copy feature is not enabled for the current organization.",
-         "cross-account backup is not turned on", "cross-account-setting",
-         "cross-account-setting"),
-        ("The destination Backup vault is encrypted with the default Backup service managed key.",
-         "encrypted with the AWS managed key aws/backup", "backup-vault", "backup-vault"),
-        ("Snapshots encrypted with the AWS managed key can't be shared.",
-         "encrypted with an AWS managed key", "resource-key-aws", "resource-key"),
-        ("Given key ID is not accessible", "not shared with the other account", "resource-key",
-         "resource-key"),
-        ("The retention specified in the job is not within the range specified for the target "
-         "Backup Vault.", "outside the backup vault lock", "vault-lock", "vault-lock"),
-        ("Access Denied trying to call AWS Backup service (CopyIntoBackupVault)",
-         "access policy does not let the source account", "backup-vault-policy",
-         "backup-vault-policy"),
+        (
+            "Both source and destination account must be a member of the same organization.",
+            "not in the same AWS Organization",
+            "organization",
+            "organization",
+        ),
+        (
+            "Cross-account copy feature is not enabled for the current organization.",
+            "cross-account backup is not turned on",
+            "cross-account-setting",
+            "cross-account-setting",
+        ),
+        (
+            "The destination Backup vault is encrypted with the default Backup service managed "
+            "key.",
+            "encrypted with the AWS managed key aws/backup",
+            "backup-vault",
+            "backup-vault",
+        ),
+        (
+            "Snapshots encrypted with the AWS managed key can't be shared.",
+            "encrypted with an AWS managed key",
+            "resource-key-aws",
+            "resource-key",
+        ),
+        (
+            "Given key ID is not accessible",
+            "not shared with the other account",
+            "resource-key",
+            "resource-key",
+        ),
+        (
+            "The retention specified in the job is not within the range specified for the target "
+            "Backup Vault.",
+            "outside the backup vault lock",
+            "vault-lock",
+            "vault-lock",
+        ),
+        (
+            "Access Denied trying to call AWS Backup service (CopyIntoBackupVault)",
+            "access policy does not let the source account",
+            "backup-vault-policy",
+            "backup-vault-policy",
+        ),
     ],
-)  # fmt: skip
+)
 def test_failed_copy_maps_its_message_and_the_diagnosis_confirms(
     outputs_file: Path,
     dev_with_management: VerifySettings,
@@ -414,8 +458,11 @@ def test_missing_resource_arn_is_a_usage_error(outputs_file: Path) -> None:
 def test_throttling_after_retries_has_its_own_exit_code(outputs_file: Path) -> None:
     clients = new_clients()
     queue_volume(clients, healthy_live_state())
-    queue(clients.stub("source", "backup"), "start_backup_job",
-          Err("ThrottlingException", "Rate exceeded"))  # fmt: skip
+    queue(
+        clients.stub("source", "backup"),
+        "start_backup_job",
+        Err("ThrottlingException", "Rate exceeded"),
+    )
     run = verify(clients, outputs_file)
     assert run.code == ExitCode.THROTTLED
     assert f"StartBackupJob in the source account was still throttled after {MAX_ATTEMPTS}" in (
@@ -429,14 +476,34 @@ def test_throttling_after_retries_has_its_own_exit_code(outputs_file: Path) -> N
 def test_denied_call_is_an_aws_error_naming_the_operation(outputs_file: Path) -> None:
     clients = new_clients()
     queue_volume(clients, healthy_live_state())
-    queue(clients.stub("source", "backup"), "start_backup_job",
-          Err("AccessDeniedException", "not authorized to perform: iam:PassRole"))  # fmt: skip
+    queue(
+        clients.stub("source", "backup"),
+        "start_backup_job",
+        Err("AccessDeniedException", "not authorized to perform: iam:PassRole"),
+    )
     run = verify(clients, outputs_file)
     assert run.code == ExitCode.AWS_ERROR
     assert (
         "StartBackupJob in the source account failed: AccessDeniedException: not authorized to "
         "perform: iam:PassRole"
     ) in run.err
+
+
+def test_credentials_expiring_mid_run_exit_with_the_credentials_code(outputs_file: Path) -> None:
+    clients = new_clients()
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("RUNNING",))
+    queue(
+        clients.stub("source", "backup"),
+        "describe_backup_job",
+        Err("ExpiredTokenException", "The security token included in the request is expired"),
+    )
+    run = verify(clients, outputs_file)
+    assert run.code == ExitCode.CREDENTIALS
+    clients.assert_all_used()
+    assert "credentials expired or invalid during DescribeBackupJob in the source account" in (
+        run.err
+    )
 
 
 def test_copy_on_another_key_is_not_confirmed(outputs_file: Path) -> None:
@@ -456,8 +523,11 @@ def test_copy_missing_from_backup_vault_is_not_confirmed(outputs_file: Path) -> 
     queue_volume(clients, healthy_live_state())
     queue_backup(clients, ("COMPLETED",))
     queue_copy(clients, ("COMPLETED",))
-    queue(clients.stub("backup", "backup"), "describe_recovery_point",
-          Err("ResourceNotFoundException", "Recovery point not found"))  # fmt: skip
+    queue(
+        clients.stub("backup", "backup"),
+        "describe_recovery_point",
+        Err("ResourceNotFoundException", "Recovery point not found"),
+    )
     run = verify(clients, outputs_file)
     assert run.code == ExitCode.NOT_CONFIRMED
     assert f"the backup account sees no recovery point {DEST_RP}" in run.err
@@ -469,8 +539,9 @@ def _sts(error: str | None) -> Any:
     sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     stub = Stubber(sts)
     if error:
-        stub.add_client_error("assume_role", service_error_code=error, service_message=error,
-                              http_status_code=403)  # fmt: skip
+        stub.add_client_error(
+            "assume_role", service_error_code=error, service_message=error, http_status_code=403
+        )
     stub.activate()
     return sts
 
@@ -479,10 +550,13 @@ def _sts(error: str | None) -> Any:
     ("error", "code", "says"),
     [
         ("ExpiredToken", ExitCode.CREDENTIALS, "expired or invalid (ExpiredToken"),
-        ("AccessDenied", ExitCode.ROLE,
-         "cannot assume source account role arn:aws:iam::111111111111:role/backup-deployer"),
+        (
+            "AccessDenied",
+            ExitCode.ROLE,
+            "cannot assume source account role arn:aws:iam::111111111111:role/backup-deployer",
+        ),
     ],
-)  # fmt: skip
+)
 def test_credentials_and_roles(outputs_file: Path, error: str, code: ExitCode, says: str) -> None:
     sts = _sts(error)
     run = verify(lambda s: AssumedRoleClients(s.targets(), sts_factory=lambda: sts), outputs_file)
@@ -503,8 +577,12 @@ def test_missing_credentials(outputs_file: Path) -> None:
 def test_pulumi_cli_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     err = io.StringIO()
-    code = main(["--stack", "dev", "--resource-arn", VOLUME_ARN],
-                clients_factory=lambda _s: new_clients(), err=err, out=io.StringIO())  # fmt: skip
+    code = main(
+        ["--stack", "dev", "--resource-arn", VOLUME_ARN],
+        clients_factory=lambda _s: new_clients(),
+        err=err,
+        out=io.StringIO(),
+    )
     assert code == ExitCode.USAGE
     assert "the Pulumi CLI (`pulumi`) is not on PATH" in err.getvalue()
     assert "--outputs FILE" in err.getvalue()
@@ -515,8 +593,16 @@ def test_help_documents_options_and_exit_codes(capsys: pytest.CaptureFixture[str
         main(["--help"])
     assert exited.value.code == 0
     text = capsys.readouterr().out
-    for option in ("--stack", "--resource-arn", "--outputs", "--diagnose", "--timeout",
-                   "--poll-interval", "--cleanup", "--allow-untagged"):  # fmt: skip
+    for option in (
+        "--stack",
+        "--resource-arn",
+        "--outputs",
+        "--diagnose",
+        "--timeout",
+        "--poll-interval",
+        "--cleanup",
+        "--allow-untagged",
+    ):
         assert option in text
     for code in ExitCode:
         assert f"  {code.value:>3}  " in text
@@ -533,14 +619,21 @@ def test_cleanup_deletes_the_source_point_and_explains_why_the_copy_stays(
     queue_happy(clients)
     live = healthy_live_state()
     backup = clients.stub("backup", "backup")
-    queue(backup, "delete_recovery_point",
-          Err("AccessDeniedException", "explicit deny in a resource-based policy"),
-          {"BackupVaultName": BACKUP_VAULT, "RecoveryPointArn": DEST_RP})  # fmt: skip
+    queue(
+        backup,
+        "delete_recovery_point",
+        Err("AccessDeniedException", "explicit deny in a resource-based policy"),
+        {"BackupVaultName": BACKUP_VAULT, "RecoveryPointArn": DEST_RP},
+    )
     queue(backup, "describe_backup_vault", live["backup_vault"])
     queue(backup, "get_backup_vault_access_policy", {"Policy": live["backup_vault_policy"]})
     queue_confirmation(clients)  # read again for the expiry date
-    queue(clients.stub("source", "backup"), "delete_recovery_point", {},
-          {"BackupVaultName": SOURCE_VAULT, "RecoveryPointArn": SOURCE_RP})  # fmt: skip
+    queue(
+        clients.stub("source", "backup"),
+        "delete_recovery_point",
+        {},
+        {"BackupVaultName": SOURCE_VAULT, "RecoveryPointArn": SOURCE_RP},
+    )
     run = verify(clients, outputs_file, "--cleanup")
     assert run.code == ExitCode.OK, run.err
     clients.assert_all_used()
@@ -557,11 +650,17 @@ def test_cleanup_failure_without_lock_or_policy_reason_is_reported(outputs_file:
     backup = clients.stub("backup", "backup")
     queue(backup, "delete_recovery_point", {})
     source = clients.stub("source", "backup")
-    queue(source, "delete_recovery_point",
-          Err("InvalidRequestException", "Recovery point is being copied"))  # fmt: skip
+    queue(
+        source,
+        "delete_recovery_point",
+        Err("InvalidRequestException", "Recovery point is being copied"),
+    )
     queue(source, "describe_backup_vault", {"BackupVaultName": SOURCE_VAULT, "Locked": False})
-    queue(source, "get_backup_vault_access_policy",
-          {"Policy": healthy_live_state()["source_vault_policy"]})  # fmt: skip
+    queue(
+        source,
+        "get_backup_vault_access_policy",
+        {"Policy": healthy_live_state()["source_vault_policy"]},
+    )
     run = verify(clients, outputs_file, "--cleanup")
     assert run.code == ExitCode.CLEANUP_INCOMPLETE
     clients.assert_all_used()

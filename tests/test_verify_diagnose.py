@@ -84,10 +84,21 @@ def test_uses_the_policy_pack_evaluator_module() -> None:
 def test_healthy_stack_passes_every_check(settings: VerifySettings) -> None:
     result = run(settings, healthy_live_state())
     assert [c.id for c in result.checks] == [
-        "organization", "cross-account-setting", "backup-vault", "backup-vault-policy",
-        "backup-vault-key-policy", "source-vault-policy", "source-vault-key-policy", "vault-lock",
-        "plan", "selection", "notifications", "resource", "resource-tag", "resource-key",
-    ]  # fmt: skip
+        "organization",
+        "cross-account-setting",
+        "backup-vault",
+        "backup-vault-policy",
+        "backup-vault-key-policy",
+        "source-vault-policy",
+        "source-vault-key-policy",
+        "vault-lock",
+        "plan",
+        "selection",
+        "notifications",
+        "resource",
+        "resource-tag",
+        "resource-key",
+    ]
     assert {c.id: c.status for c in result.checks if c.status != "pass"} == {}
     assert "allowed backup:CopyIntoBackupVault" in result.by_id("backup-vault-policy").detail
     assert (
@@ -187,9 +198,11 @@ def test_account_outside_any_organization_fails(settings: VerifySettings) -> Non
     clients = StubbedClients({"source": REGION, "backup": REGION, "management": REGION})
     queue_diagnosis(clients, live)
     result = diagnose(
-        clients, settings, parse_outputs(OUTPUTS, settings),
+        clients,
+        settings,
+        parse_outputs(OUTPUTS, settings),
         parse_resource_arn(VOLUME_ARN, source=settings.source),
-    )  # fmt: skip
+    )
     assert result.by_id("organization").status == "fail"
     assert "the source account is in no organization" in result.by_id("organization").detail
 
@@ -273,20 +286,29 @@ def test_invalid_live_policy_is_reported_as_failure(settings: VerifySettings) ->
 @pytest.mark.parametrize(
     ("message", "cause"),
     [
-        ("Both source and destination account must be a member of the same organization.",
-         "organization"),
-        ("Cross-account copy feature is not enabled for the current organization.",
-         "cross-account-setting"),
-        ("Copy job failed because the destination Backup vault is encrypted with the default "
-         "Backup service managed key. The contents of this vault cannot be copied.",
-         "destination-default-key"),
+        (
+            "Both source and destination account must be a member of the same organization.",
+            "organization",
+        ),
+        (
+            "Cross-account copy feature is not enabled for the current organization.",
+            "cross-account-setting",
+        ),
+        (
+            "Copy job failed because the destination Backup vault is encrypted with the default "
+            "Backup service managed key. The contents of this vault cannot be copied.",
+            "destination-default-key",
+        ),
         ("Snapshots encrypted with the AWS managed key can't be shared.", "aws-managed-key"),
         ("Given key ID is not accessible", "key-not-shared"),
-        ("The retention specified in the job is not within the range specified for the target "
-         "Backup Vault.", "lock-retention"),
+        (
+            "The retention specified in the job is not within the range specified for the target "
+            "Backup Vault.",
+            "lock-retention",
+        ),
         ("Access Denied trying to call AWS Backup service", "vault-policy"),
     ],
-)  # fmt: skip
+)
 def test_status_messages_map_to_their_cause(message: str, cause: str) -> None:
     found = explain_status_message(message)
     assert found is not None
@@ -308,10 +330,18 @@ def test_diagnose_command_exit_codes(settings: VerifySettings, tmp_path: Path, c
         clients = StubbedClients({"source": REGION, "backup": REGION, "management": REGION})
         queue_diagnosis(clients, live)
         code = main(
-            ["--stack", "dev", "--diagnose", "--resource-arn", VOLUME_ARN, "--outputs",
-             str(outputs)],
-            clients_factory=lambda _s, c=clients: c, settings=settings,
-        )  # fmt: skip
+            [
+                "--stack",
+                "dev",
+                "--diagnose",
+                "--resource-arn",
+                VOLUME_ARN,
+                "--outputs",
+                str(outputs),
+            ],
+            clients_factory=lambda _s, c=clients: c,
+            settings=settings,
+        )
         assert code == expected
         clients.assert_all_used()
     printed = capsys.readouterr().out

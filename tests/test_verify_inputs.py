@@ -139,20 +139,32 @@ def test_pulumi_cli_outputs_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.parametrize(
     ("arn", "kind", "resource_id"),
     [
-        (f"arn:aws:ec2:{REGION}:{SOURCE_ID}:volume/vol-0123456789abcdef0", "ebs",
-         "vol-0123456789abcdef0"),
-        (f"arn:aws:ec2:{REGION}:{SOURCE_ID}:instance/i-0123456789abcdef0", "ec2",
-         "i-0123456789abcdef0"),
+        (
+            f"arn:aws:ec2:{REGION}:{SOURCE_ID}:volume/vol-0123456789abcdef0",
+            "ebs",
+            "vol-0123456789abcdef0",
+        ),
+        (
+            f"arn:aws:ec2:{REGION}:{SOURCE_ID}:instance/i-0123456789abcdef0",
+            "ec2",
+            "i-0123456789abcdef0",
+        ),
         (f"arn:aws:rds:{REGION}:{SOURCE_ID}:db:orders", "rds", "orders"),
         (f"arn:aws:rds:{REGION}:{SOURCE_ID}:cluster:orders-aurora", "aurora", "orders-aurora"),
-        (f"arn:aws:elasticfilesystem:{REGION}:{SOURCE_ID}:file-system/fs-0123abcd", "efs",
-         "fs-0123abcd"),
+        (
+            f"arn:aws:elasticfilesystem:{REGION}:{SOURCE_ID}:file-system/fs-0123abcd",
+            "efs",
+            "fs-0123abcd",
+        ),
         (f"arn:aws:dynamodb:{REGION}:{SOURCE_ID}:table/orders", "dynamodb", "orders"),
         ("arn:aws:s3:::orders-archive", "s3", "orders-archive"),
-        (f"arn:aws:fsx:{REGION}:{SOURCE_ID}:file-system/fs-0123456789abcdef0", "other",
-         "file-system/fs-0123456789abcdef0"),
+        (
+            f"arn:aws:fsx:{REGION}:{SOURCE_ID}:file-system/fs-0123456789abcdef0",
+            "other",
+            "file-system/fs-0123456789abcdef0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_resource_kinds(arn: str, kind: str, resource_id: str) -> None:
     ref = parse_resource_arn(arn, source=SOURCE)
     assert (ref.kind, ref.resource_id, ref.account_id) == (kind, resource_id, SOURCE_ID)
@@ -235,10 +247,21 @@ def _clients() -> StubbedClients:
 def test_rds_instance_key_and_tags() -> None:
     clients = _clients()
     key = f"arn:aws:kms:{REGION}:{SOURCE_ID}:key/55555555-5555-4555-8555-555555555555"
-    queue(clients.stub("source", "rds"), "describe_db_instances",
-          {"DBInstances": [{"DBInstanceIdentifier": "orders", "StorageEncrypted": True,
-                            "KmsKeyId": key, "TagList": [{"Key": "Backup", "Value": "Yes"}]}]},
-          {"DBInstanceIdentifier": "orders"})  # fmt: skip
+    queue(
+        clients.stub("source", "rds"),
+        "describe_db_instances",
+        {
+            "DBInstances": [
+                {
+                    "DBInstanceIdentifier": "orders",
+                    "StorageEncrypted": True,
+                    "KmsKeyId": key,
+                    "TagList": [{"Key": "Backup", "Value": "Yes"}],
+                }
+            ]
+        },
+        {"DBInstanceIdentifier": "orders"},
+    )
     info = describe_resource(
         clients, parse_resource_arn(f"arn:aws:rds:{REGION}:{SOURCE_ID}:db:orders", source=SOURCE)
     )
@@ -247,8 +270,11 @@ def test_rds_instance_key_and_tags() -> None:
 
 def test_s3_bucket_without_tags_and_dynamodb_table() -> None:
     clients = _clients()
-    queue(clients.stub("source", "s3"), "get_bucket_tagging",
-          Err("NoSuchTagSet", "The TagSet does not exist", 404))  # fmt: skip
+    queue(
+        clients.stub("source", "s3"),
+        "get_bucket_tagging",
+        Err("NoSuchTagSet", "The TagSet does not exist", 404),
+    )
     info = describe_resource(clients, parse_resource_arn("arn:aws:s3:::orders", source=SOURCE))
     assert (dict(info.tags), info.encrypted) == ({}, None)
     arn = f"arn:aws:dynamodb:{REGION}:{SOURCE_ID}:table/orders"
@@ -261,8 +287,11 @@ def test_s3_bucket_without_tags_and_dynamodb_table() -> None:
 
 def test_missing_efs_is_not_found() -> None:
     clients = _clients()
-    queue(clients.stub("source", "efs"), "describe_file_systems",
-          Err("FileSystemNotFound", "File system 'fs-0123abcd' does not exist.", 404))  # fmt: skip
+    queue(
+        clients.stub("source", "efs"),
+        "describe_file_systems",
+        Err("FileSystemNotFound", "File system 'fs-0123abcd' does not exist.", 404),
+    )
     arn = f"arn:aws:elasticfilesystem:{REGION}:{SOURCE_ID}:file-system/fs-0123abcd"
     with pytest.raises(ResourceNotFound, match=r"fs-0123abcd does not exist in account"):
         describe_resource(clients, parse_resource_arn(arn, source=SOURCE))

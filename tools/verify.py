@@ -223,6 +223,11 @@ class Verifier:
                 "would never back this resource up. Tag it (aws resourcegroupstaggingapi "
                 f"tag-resources --resource-arn-list {self.resource.arn} --tags {key}={value})"
             )
+            if self.resource.kind == "other":
+                message += (
+                    f" (for a {self.resource.service} resource the tool reads tags through the "
+                    "tagging API, which does not tell a missing resource from an untagged one)"
+                )
             if not self.allow_untagged:
                 raise VerifyFailure(
                     ExitCode.UNTAGGED,
@@ -337,19 +342,16 @@ class Verifier:
         backup = self.clients.client("backup", "backup")
         arn = self.state.destination_recovery_point_arn
         try:
-            point = self._call(
-                "backup",
-                backup.describe_recovery_point,
-                BackupVaultName=self.outputs.backup_vault.name,
-                RecoveryPointArn=arn,
+            point = backup.describe_recovery_point(
+                BackupVaultName=self.outputs.backup_vault.name, RecoveryPointArn=arn
             )
-        except VerifyFailure as exc:
-            if "ResourceNotFoundException" not in str(exc):
-                raise
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise aws_failure(exc, "backup") from exc
             raise VerifyFailure(
                 ExitCode.NOT_CONFIRMED,
                 f"the copy job completed, but the backup account sees no recovery point {arn} "
-                f"in {self.outputs.backup_vault.name}",
+                f"in {self.outputs.backup_vault.name} ({error_message(exc)})",
             ) from exc
         problems = []
         if point.get("BackupVaultArn") not in (None, self.outputs.backup_vault.arn):
