@@ -265,9 +265,23 @@ def _grants_source_resource(res: Resource, config: Config) -> list[str]:
 
 
 def _grants_source_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
-    if _accounts(config, "sourceAccountIds"):
-        return []  # decided per resource
+    configured = _accounts(config, "sourceAccountIds")
     out: list[tuple[str, str]] = []
+    if configured:
+        # The policies themselves were judged per resource; only a missing one is left.
+        for vault in topo.vaults:
+            if vault.account is None or not _receiver_side(vault, config):
+                continue
+            if not topo.attached(vault, VAULT_POLICY):
+                out.append(
+                    (
+                        f"vault `{vault.name}` in backup account {vault.account} has no vault "
+                        f"access policy: copies from {', '.join(configured)} would fail with "
+                        "AccessDenied",
+                        vault.urn,
+                    )
+                )
+        return out
     for vault in topo.receivers():
         sources = sorted(topo.sources_of[vault.urn])
         policies = topo.attached(vault, VAULT_POLICY)
