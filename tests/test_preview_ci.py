@@ -59,11 +59,8 @@ def test_pulumi_preview_runs_the_pack_with_the_stacks_policy_config(
     runs = [s.get("run", "") for s in job["steps"]]
     assert any("make policy-config STACK=${{ matrix.stack }}" in r for r in runs)
     order = [s.get("uses") or s.get("run") for s in job["steps"]]
-    assert order.index(creds_use(job)) < order.index(pulumi["uses"])
-
-
-def creds_use(job: dict[str, Any]) -> str:
-    return str(_step(job, "aws-actions/configure-aws-credentials@")["uses"])
+    creds = _step(job, "aws-actions/configure-aws-credentials@")
+    assert order.index(creds["uses"]) < order.index(pulumi["uses"])
 
 
 def test_the_offline_job_needs_no_credentials_and_runs_tests_and_every_preview(
