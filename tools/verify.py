@@ -12,9 +12,11 @@ Verification (docs/verify.md):
    and wait for it;
 5. start the copy into the backup vault, and wait for it. An on-demand backup job does not run the
    plan's copy action: copy actions belong to plan rules (`BackupRule.CopyActions`), and
-   StartBackupJob takes no copy action at all (AWS Backup API reference, StartBackupJob and
-   BackupRule). So the tool starts the copy itself (StartCopyJob, the backup role, a lifecycle
-   equal to the plan's copy retention), as the plan rule would;
+   StartBackupJob takes no copy action at all (AWS Backup API reference:
+   https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartBackupJob.html,
+   https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html). So the tool
+   starts the copy itself (StartCopyJob, the backup role, a lifecycle equal to the plan's copy
+   retention), as the plan rule would;
 6. from the backup account, confirm the recovery point is in the backup vault, encrypted with the
    backup vault's key. Exit 0 only then.
 
@@ -37,6 +39,7 @@ from typing import Any, Protocol, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from backup_guard.iam import evaluate, parse_policy
 from tools.aws_session import (
     EXPIRED_CODES,
     MAX_ATTEMPTS,
@@ -459,8 +462,6 @@ class Verifier:
 
     def _why_kept(self, account: str, vault_name: str, arn: str) -> list[str]:
         """Explain a refused deletion: the vault lock, the vault policy's Deny, the expiry."""
-        from backup_guard.iam import evaluate, parse_policy
-
         backup = self.clients.client(account, "backup")
         reasons: list[str] = []
         vault = backup.describe_backup_vault(BackupVaultName=vault_name)
