@@ -348,3 +348,23 @@ def test_diagnose_command_exit_codes(settings: VerifySettings, tmp_path: Path, c
     assert "[PASS ] backup-vault-policy" in printed
     assert "[FAIL ] backup-vault-policy" in printed
     assert "diagnosis: 14 checks, 1 failed" in printed
+
+
+def test_diagnose_without_resource_skips_the_resource_checks(
+    settings: VerifySettings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `make verify STACK=dev ARGS=--diagnose` passes an empty --resource-arn.
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(OUTPUTS))
+    clients = StubbedClients({"source": REGION, "backup": REGION, "management": REGION})
+    queue_diagnosis(clients, healthy_live_state(), resource=False)
+    code = main(
+        ["--stack", "dev", "--diagnose", "--resource-arn", "", "--outputs", str(outputs)],
+        clients_factory=lambda _s: clients,
+        settings=settings,
+    )
+    assert code == ExitCode.OK
+    clients.assert_all_used()
+    printed = capsys.readouterr().out
+    assert "diagnosis: 11 checks, 0 failed" in printed
+    assert "resource-tag" not in printed
