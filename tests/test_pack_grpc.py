@@ -38,6 +38,7 @@ LEVELS = {
     "backup-plan-lifecycle-valid": "mandatory",
     "backup-vault-policy-no-wildcard-actions": "mandatory",
     "backup-vault-locked": "advisory",
+    "backup-source-vault-accepts-copy-back": "advisory",
     "backup-plan-min-retention": "advisory",
     "backup-vault-deletion-protected": "advisory",
     "backup-kms-key-rotation": "advisory",
@@ -354,6 +355,12 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
         "vault-unprotected",
         _unprotect("backup-vault"),
         {"backup-vault-deletion-protected": "is not protected from deletion"},
+        True,
+    ),
+    (
+        "source-vault-no-copy-back",
+        edit_policy("source-vault-policy", _vault_principal({"AWS": f"arn:aws:iam::{OTHER}:root"})),
+        {"backup-source-vault-accepts-copy-back": f"does not let {BAK} backup:CopyIntoBackupVault"},
         True,
     ),
     (

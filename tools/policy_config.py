@@ -33,6 +33,7 @@ ACCOUNT_POLICIES = (
     "backup-copy-vault-customer-managed-key",
     "backup-vault-locked",
     "backup-vault-deletion-protected",
+    "backup-source-vault-accepts-copy-back",
 )
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")

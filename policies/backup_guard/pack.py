@@ -384,6 +384,57 @@ def _source_key_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
 
 
 # --------------------------------------------------------------------------------------------
+# backup-source-vault-accepts-copy-back
+
+
+def _copy_back_resource(res: Resource, config: Config) -> list[str]:
+    backups = _accounts(config, "backupAccountIds")
+    if res.type != VAULT_POLICY or not backups or res.account is None:
+        return []
+    if not _source_side(res, config):
+        return []
+    return [
+        f"{m}: restoring a copy needs it copied back into this vault first"
+        for m in rules.vault_policy_grants_source(
+            res.props,
+            subject=_vault_label(res),
+            source_accounts=backups,
+            vault_arn=_vault_arn_of_policy(res),
+            org_id=_org(config),
+        )
+    ]
+
+
+def _copy_back_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
+    if _accounts(config, "backupAccountIds"):
+        return []
+    out: list[tuple[str, str]] = []
+    for vault in topo.source_vaults():
+        backups = sorted(topo.backups_of[vault.urn])
+        policies = topo.attached(vault, VAULT_POLICY)
+        if not policies:
+            out.append(
+                (
+                    f"source vault `{vault.name}` has no vault access policy: "
+                    f"{', '.join(backups)} can't copy a recovery point back for a restore",
+                    vault.urn,
+                )
+            )
+        for p in policies:
+            out.extend(
+                (f"{m}: restoring a copy needs it copied back into this vault first", p.urn)
+                for m in rules.vault_policy_grants_source(
+                    p.props,
+                    subject=f"vault policy of `{vault.name}`",
+                    source_accounts=backups,
+                    vault_arn=_vault_arn(vault),
+                    org_id=_org(config),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # backup-copy-vault-customer-managed-key
 
 
@@ -593,6 +644,15 @@ def build_policies() -> list[Policy]:
             ),
             resource_check=_lock_resource,
             stack_check=_lock_stack,
+        ),
+        GuardDualPolicy(
+            "backup-source-vault-accepts-copy-back",
+            "The source vault's access policy should let every backup account "
+            "backup:CopyIntoBackupVault: cross-account restore goes through a copy back.",
+            level=A,
+            schema=accounts,
+            resource_check=_copy_back_resource,
+            stack_check=_copy_back_stack,
         ),
         GuardResourcePolicy(
             "backup-plan-min-retention",
