@@ -566,3 +566,11 @@ def test_preview_mandatory_checks_decide_on_the_real_program(
         "backup-vault-key-policy-grants-source",
     }, summary(diags)
     assert not any("can't run" in d.message for d in diags)
+
+
+def test_configure_refuses_an_unknown_policy_name(pack: PolicyPackProcess) -> None:
+    from tools.pack_client import PackError
+
+    with pytest.raises(PackError) as e:
+        pack.configure({"backup-vault-policy-grant-source": {}})
+    assert "unknown policy 'backup-vault-policy-grant-source'" in str(e.value)

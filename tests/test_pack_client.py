@@ -1,0 +1,85 @@
+"""`tools/pack_client.py`: the pack is launched as the CLI launches it, and failures are clear."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.pack_client import (
+    ENGINE_PLACEHOLDER,
+    PackError,
+    PolicyPackProcess,
+    aws_provider,
+    urn_of,
+)
+
+PROBE = """
+import json, os, sys
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+with open("launch.json", "w") as f:
+    json.dump({"argv": sys.argv, "cwd": os.getcwd(),
+               "env": {k: os.environ.get(k) for k in (
+                   "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG")}}, f)
+
+PolicyPack(name="probe", enforcement_level=EnforcementLevel.MANDATORY, policies=[
+    ResourceValidationPolicy("always", "Reports every resource.",
+                             validate=lambda args, report: report(f"saw {args.name}"))])
+"""
+
+
+def _pack(tmp_path: Path, main: str) -> Path:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(main)
+    return tmp_path
+
+
+def test_launch_matches_the_cli(tmp_path: Path) -> None:
+    pack_dir = _pack(tmp_path, PROBE)
+    config = {"cross-account-backup:sourceAccount": '{"accountId": "111111111111"}'}
+    with PolicyPackProcess(pack_dir, stack="prod", dry_run=False, stack_config=config) as pack:
+        diags = pack.analyze({"type": "aws:s3/bucket:Bucket", "name": "b", "properties": {}})
+        assert pack.startup_seconds is not None and pack.startup_seconds > 0
+    launch = json.loads((pack_dir / "launch.json").read_text())
+    assert launch["argv"][-2:] == [ENGINE_PLACEHOLDER, "."]
+    assert Path(launch["cwd"]) == pack_dir
+    assert launch["env"] == {
+        "PULUMI_PROJECT": "cross-account-backup",
+        "PULUMI_STACK": "prod",
+        "PULUMI_DRY_RUN": "false",
+        "PULUMI_CONFIG": json.dumps(config),
+    }
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [("always", "mandatory")]
+    assert diags[0].message.endswith("saw b")
+
+
+def test_pack_that_crashes_reports_its_stderr(tmp_path: Path) -> None:
+    pack_dir = _pack(tmp_path, "raise RuntimeError('broken pack')\n")
+    with pytest.raises(PackError) as e, PolicyPackProcess(pack_dir, startup_timeout=30):
+        pass
+    assert "did not print its port" in str(e.value)
+    assert "broken pack" in str(e.value)
+
+
+def test_not_a_pack(tmp_path: Path) -> None:
+    with pytest.raises(PackError) as e, PolicyPackProcess(tmp_path):
+        pass
+    assert "has no PulumiPolicy.yaml" in str(e.value)
+
+
+def test_calls_before_start_are_refused() -> None:
+    with pytest.raises(PackError) as e:
+        PolicyPackProcess().get_info()
+    assert "not running" in str(e.value)
+
+
+def test_provider_inputs_are_json_encoded_like_the_engine() -> None:
+    p = aws_provider("backup-account", "222222222222", "eu-central-1")
+    assert p["properties"]["allowedAccountIds"] == '["222222222222"]'
+    assert p["urn"] == "urn:pulumi:dev::cross-account-backup::pulumi:providers:aws::backup-account"
+    assert (
+        urn_of("dev", "p", "aws:kms/key:Key", "k", parent_type="p:index:C")
+        == "urn:pulumi:dev::p::p:index:C$aws:kms/key:Key::k"
+    )
