@@ -21,6 +21,7 @@ from tools.preview_render import (
     PolicyInfo,
     PolicyReport,
     Violation,
+    group_by_account,
     render_mermaid,
     render_text,
     to_document,
@@ -254,6 +255,14 @@ def test_unknown_values_are_shown_as_outputs_of_their_resource(prod: OfflineRun)
     )
     assert prod.outputs["backupVaultArn"] == UNKNOWN
     assert "backupVaultArn      : output<string>" in text
+
+
+def test_each_account_lists_keys_then_vaults_then_the_plan(prod: OfflineRun) -> None:
+    source = next(a for a in group_by_account(prod) if a.role == "source")
+    types = [r.type for r in source.resources]
+    assert types.index("aws:kms/key:Key") < types.index("aws:backup/vault:Vault")
+    assert types.index("aws:backup/vault:Vault") < types.index("aws:backup/plan:Plan")
+    assert types.index("aws:backup/plan:Plan") < types.index("aws:backup/selection:Selection")
 
 
 def test_config_overrides_are_yaml_values() -> None:

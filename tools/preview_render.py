@@ -137,7 +137,43 @@ def group_by_account(run: OfflineRun) -> list[Account]:
     ordered = list(accounts.values())
     if orphans.resources:
         ordered.append(orphans)
+    for account in ordered:
+        # Registration order depends on which output resolves first: sort, so that two previews
+        # of the same stack print the same (and diff cleanly in CI logs).
+        account.resources.sort(key=_display_key)
     return ordered
+
+
+#: The order a reviewer reads a backup setup in: keys, vaults and their policies, the plan, the
+#: role, notifications, organization settings; anything else after, by name.
+_TYPE_ORDER = [
+    "aws:kms/key:Key",
+    "aws:kms/alias:Alias",
+    "aws:backup/vault:Vault",
+    "aws:backup/vaultPolicy:VaultPolicy",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+    "aws:backup/plan:Plan",
+    "aws:backup/selection:Selection",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:sns/topic:Topic",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:sns/topicSubscription:TopicSubscription",
+    "aws:backup/vaultNotifications:VaultNotifications",
+    "aws:backup/globalSettings:GlobalSettings",
+]
+
+
+def _display_key(r: Registration) -> tuple[int, str, str]:
+    rank = _TYPE_ORDER.index(r.type) if r.type in _TYPE_ORDER else len(_TYPE_ORDER)
+    return rank, r.type, r.name
+
+
+def display_order(run: OfflineRun) -> list[Registration]:
+    """Every resource, stably: providers (registration order), then each account's resources."""
+    providers = [r for r in run.resources if r.is_provider]
+    return providers + [r for a in group_by_account(run) for r in a.resources]
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,6 +327,9 @@ def resource_details(r: Registration, names: _Names) -> list[str]:
     elif t == "aws:iam/role:Role":
         lines.append(f"role {p.get('name', '-')}")
         lines.extend(f"trust: {s}" for s in policy_summary(p.get("assumeRolePolicy")))
+    elif t == "aws:iam/rolePolicy:RolePolicy":
+        lines.append(f"inline policy {p.get('name', '-')} of role {names.source(r, 'role')}")
+        lines.extend(policy_summary(p.get("policy")))
     elif t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         lines.append(f"{p.get('policyArn', '-')}")
     elif t == "aws:sns/topic:Topic":
@@ -472,7 +511,7 @@ def to_document(
     accounts = group_by_account(run)
     account_of = {r.urn: a for a in accounts for r in a.resources}
     resources = []
-    for r in run.resources:
+    for r in display_order(run):
         a = account_of.get(r.urn)
         resources.append(
             {
