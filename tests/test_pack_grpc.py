@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from backup_guard.pack import PACK_NAME
-from tools.pack_client import UNKNOWN, Diagnostic, PolicyPackProcess, standin_stack
+from tools.pack_client import UNKNOWN, Diagnostic, PackError, PolicyPackProcess, standin_stack
 from tools.policy_config import ACCOUNT_POLICIES, policy_config
 
 SRC, BAK, OTHER = "111111111111", "222222222222", "333333333333"
@@ -569,8 +569,6 @@ def test_preview_mandatory_checks_decide_on_the_real_program(
 
 
 def test_configure_refuses_an_unknown_policy_name(pack: PolicyPackProcess) -> None:
-    from tools.pack_client import PackError
-
     with pytest.raises(PackError) as e:
         pack.configure({"backup-vault-policy-grant-source": {}})
     assert "unknown policy 'backup-vault-policy-grant-source'" in str(e.value)
