@@ -328,7 +328,8 @@ def resource_details(r: Registration, names: _Names) -> list[str]:
         lines.append(f"role {p.get('name', '-')}")
         lines.extend(f"trust: {s}" for s in policy_summary(p.get("assumeRolePolicy")))
     elif t == "aws:iam/rolePolicy:RolePolicy":
-        lines.append(f"inline policy {p.get('name', '-')} of role {names.source(r, 'role')}")
+        named = f" {p['name']}" if isinstance(p.get("name"), str) else ""
+        lines.append(f"inline policy{named} of role {names.source(r, 'role')}")
         lines.extend(policy_summary(p.get("policy")))
     elif t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         lines.append(f"{p.get('policyArn', '-')}")
