@@ -572,3 +572,20 @@ def test_configure_refuses_an_unknown_policy_name(pack: PolicyPackProcess) -> No
     with pytest.raises(PackError) as e:
         pack.configure({"backup-vault-policy-grant-source": {}})
     assert "unknown policy 'backup-vault-policy-grant-source'" in str(e.value)
+
+
+def test_unexpected_shape_is_a_violation_not_a_crash(pack: PolicyPackProcess) -> None:
+    pack.configure({})
+    plan = copy.deepcopy(res(standin_stack(), "plan"))
+    plan["properties"]["rules"] = ["oops"]
+    found = by_policy(pack.analyze(plan))
+    assert set(found) == {
+        "backup-copy-destination-cross-account",
+        "backup-plan-lifecycle-valid",
+        "backup-plan-min-retention",
+    }
+    lifecycle = found["backup-plan-lifecycle-valid"][0]
+    assert lifecycle.mandatory
+    assert last_line(lifecycle) == (
+        "could not check `plan`: ValueError: rules[0] is not an object: 'oops'"
+    )

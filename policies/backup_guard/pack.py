@@ -102,15 +102,18 @@ def resources_from_stack(args: StackValidationArgs) -> list[Resource]:
 # Policy classes
 
 
-def _report_all(report: ReportViolation, check: Callable[[], Iterable[Any]]) -> None:
+def _report_all(report: ReportViolation, check: Callable[[], Iterable[Any]], what: str) -> None:
     try:
-        for item in check():
-            if isinstance(item, tuple):
-                report(item[0], item[1] or None)
-            else:
-                report(item, None)
+        items = list(check())
     except NotKnownYet as e:
         raise UnknownValueError(e.sentinel, e.path) from None
+    except Exception as e:  # a shape no rule expected: fail closed, with a message, not a crash
+        items = [f"could not check {what}: {type(e).__name__}: {e}"]
+    for item in items:
+        if isinstance(item, tuple):
+            report(item[0], item[1] or None)
+        else:
+            report(item, None)
 
 
 class GuardResourcePolicy(ResourceValidationPolicy):
@@ -136,7 +139,8 @@ class GuardResourcePolicy(ResourceValidationPolicy):
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
         config = args.get_config() or {}
-        _report_all(report, lambda: self._resource_check(resource_from_args(args), config))
+        res = resource_from_args(args)
+        _report_all(report, lambda: self._resource_check(res, config), f"`{res.name}`")
 
 
 class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
@@ -164,10 +168,14 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         config = args.get_config() or {}
         if isinstance(args, StackValidationArgs):
             resources = resources_from_stack(args)
-            _report_all(report_violation, lambda: self._stack_check(build(resources), config))
+            _report_all(
+                report_violation, lambda: self._stack_check(build(resources), config), "the stack"
+            )
         else:
             res = resource_from_args(args)
-            _report_all(report_violation, lambda: self._resource_check(res, config))
+            _report_all(
+                report_violation, lambda: self._resource_check(res, config), f"`{res.name}`"
+            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -211,6 +211,8 @@ def _rules(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     out = []
     for i, rule in enumerate(rules):
         rule = known(rule, ["rules", str(i)])
+        if not isinstance(rule, Mapping):
+            raise ValueError(f"rules[{i}] is not an object: {rule!r}")
         name = rule.get("ruleName")
         out.append(
             (name if isinstance(name, str) and not is_unknown(name) else f"rules[{i}]", rule)
@@ -220,7 +222,13 @@ def _rules(props: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
 
 def _copy_actions(rule: Mapping[str, Any], path: list[str]) -> list[Mapping[str, Any]]:
     actions = known(rule.get("copyActions"), [*path, "copyActions"]) or []
-    return [known(a, [*path, "copyActions", str(i)]) for i, a in enumerate(actions)]
+    out = []
+    for i, a in enumerate(actions):
+        a = known(a, [*path, "copyActions", str(i)])
+        if not isinstance(a, Mapping):
+            raise ValueError(f"{'.'.join(path)}.copyActions[{i}] is not an object: {a!r}")
+        out.append(a)
+    return out
 
 
 def copy_destination_cross_account(
