@@ -541,31 +541,48 @@ def _of_type(stack: Stack, type_: str, name_part: str) -> dict[str, Any]:
     return next(r for r in stack if r["type"] == type_ and name_part in r["name"])
 
 
+def _drop_statements(resource: dict[str, Any], sid_part: str) -> None:
+    doc = json.loads(resource["properties"]["policy"])
+    kept = [s for s in doc["Statement"] if sid_part not in s.get("Sid", "")]
+    assert len(kept) < len(doc["Statement"]), f"no statement with {sid_part!r} to drop"
+    doc["Statement"] = kept
+    resource["properties"]["policy"] = json.dumps(doc)
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
 @pytest.mark.parametrize("configured", [True, False], ids=["configured", "inferred"])
 def test_preview_mandatory_checks_decide_on_the_real_program(
-    pack: PolicyPackProcess, real_runs: dict[tuple[str, bool], Stack], configured: bool
+    pack: PolicyPackProcess,
+    real_runs: dict[tuple[str, bool], Stack],
+    configured: bool,
+    stack_name: str,
 ) -> None:
-    """A preview run (key ARNs unknown) of dev with both grants broken: rejected, mandatory."""
-    stack = _real(real_runs, "dev", preview=True)
+    """A preview run (key ARNs unknown) with the three grants broken: rejected, mandatory.
+
+    Configured: by `Analyze` alone. Inferred: the accounts come from the stack (prod copies
+    across regions too).
+    """
+    stack = _real(real_runs, stack_name, preview=True)
     vault = _of_type(stack, "aws:backup/vault:Vault", "backup-vault")
     assert vault["properties"]["kmsKeyArn"] == UNKNOWN  # really a preview
     vault_policy = _of_type(stack, "aws:backup/vaultPolicy:VaultPolicy", "backup-vault")
     doc = json.loads(vault_policy["properties"]["policy"])
     doc["Statement"][0]["Principal"] = {"AWS": f"arn:aws:iam::{OTHER}:root"}
     vault_policy["properties"]["policy"] = json.dumps(doc)
-    key = _of_type(stack, "aws:kms/key:Key", "backup-vault-key")
-    key_doc = json.loads(key["properties"]["policy"])
-    key_doc["Statement"] = [s for s in key_doc["Statement"] if "Source" not in s.get("Sid", "")]
-    key["properties"]["policy"] = json.dumps(key_doc)
+    _drop_statements(_of_type(stack, "aws:kms/key:Key", "backup-vault-key"), "SourceAccount")
+    _drop_statements(_of_type(stack, "aws:kms/key:Key", "source-vault-key"), "BackupAccount")
 
-    pack.configure(policy_config("dev") if configured else {})
+    pack.configure(policy_config(stack_name) if configured else {})
     diags = [d for r in stack for d in pack.analyze(r)] if configured else pack.analyze_all(stack)
     mandatory = {d.policy_name for d in diags if d.mandatory}
     assert mandatory == {
         "backup-vault-policy-grants-source",
         "backup-vault-key-policy-grants-source",
+        "backup-source-vault-key-grants-backup",
     }, summary(diags)
     assert not any("can't run" in d.message for d in diags)
+    grants = next(d for d in diags if d.policy_name == "backup-vault-policy-grants-source")
+    assert f"does not let {SRC} backup:CopyIntoBackupVault" in last_line(grants)
 
 
 def test_configure_refuses_an_unknown_policy_name(pack: PolicyPackProcess) -> None:

@@ -519,3 +519,21 @@ def test_topology_matches_key_by_known_arn_after_deploy() -> None:
     topo = topology.build(_resources(stack))
     key = topo.key_of(topo.receivers()[0])
     assert key is not None and key.name == "backup-vault-key"
+
+
+def test_rules_and_evaluator_import_no_pulumi() -> None:
+    """`tools/verify` reuses the evaluator: it must stay free of Pulumi."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    policies = Path(__file__).resolve().parent.parent / "policies"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import backup_guard.iam, backup_guard.rules, backup_guard.topology, backup_guard.values;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(policies)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
