@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -523,10 +526,6 @@ def test_topology_matches_key_by_known_arn_after_deploy() -> None:
 
 def test_rules_and_evaluator_import_no_pulumi() -> None:
     """`tools/verify` reuses the evaluator: it must stay free of Pulumi."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     policies = Path(__file__).resolve().parent.parent / "policies"
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
