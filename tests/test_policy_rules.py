@@ -325,6 +325,16 @@ def test_copy_destination_not_a_configured_backup_account() -> None:
     assert len(msgs) == 1 and f"account {OTHER} is not a backup account ({BAK})" in msgs[0]
 
 
+def test_copy_destination_plan_outside_the_configured_sources() -> None:
+    msgs = rules.copy_destination_cross_account(
+        plan(), subject="plan `p`", plan_account=OTHER, source_accounts=[SRC]
+    )
+    assert msgs == [
+        f"plan `p` is in account {OTHER}, which is not a configured source account ({SRC}): its "
+        "copies' grants were not checked"
+    ]
+
+
 def test_copy_destination_not_a_vault_arn() -> None:
     msgs = rules.copy_destination_cross_account(
         plan(dest="copies"), subject="plan `p`", plan_account=SRC

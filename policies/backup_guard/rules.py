@@ -278,6 +278,13 @@ def copy_destination_cross_account(
                 )
     if not any_copy:
         out.append(f"{subject} has no copy action: no backup leaves account {plan_account or '?'}")
+    if source_accounts and plan_account and plan_account not in source_accounts:
+        # The grants are judged for the configured sources: a plan elsewhere would copy from an
+        # account no vault or key policy was checked for.
+        out.append(
+            f"{subject} is in account {plan_account}, which is not a configured source account "
+            f"({', '.join(source_accounts)}): its copies' grants were not checked"
+        )
     return out
 
 
