@@ -120,6 +120,15 @@ def test_a_pack_that_objects_fails_the_preview(tmp_path: Path) -> None:
     assert "test pack objects to vault cross-account-backup-dev-local" in result.stdout
 
 
+def test_a_pack_that_does_not_start_is_an_error_with_its_stderr(tmp_path: Path) -> None:
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text('raise SystemExit("boom: broken pack")\n')
+    result = cli("--stack", "dev", "--policy-pack", str(tmp_path))
+    assert result.returncode == 2
+    assert "the policy pack in" in result.stderr and "boom: broken pack" in result.stderr
+    assert "Traceback" not in result.stderr.split("boom")[0]
+
+
 def test_unknown_stack_is_a_clear_error_listing_the_stacks() -> None:
     result = cli("--stack", "staging")
     assert result.returncode == 2

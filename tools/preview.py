@@ -25,35 +25,32 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import subprocess
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from tools.offline import (
+# Only Pulumi-free modules at import time: the pack process is spawned first, and boots while
+# this process imports Pulumi and runs the program (see `PackRun`).
+from tools.preview_config import (
     REPO_ROOT,
     OfflineError,
-    OfflineRun,
     encode_config,
     load_project,
     load_stack_config,
-    run_stack,
-    to_analyzer_resources,
 )
-from tools.preview_render import (
-    PolicyInfo,
-    PolicyReport,
-    Violation,
-    error_document,
-    render_json,
-    render_mermaid,
-    render_text,
-)
+
+if TYPE_CHECKING:
+    from tools.offline import OfflineRun
+    from tools.pack_client import PolicyPackProcess
+    from tools.preview_render import PolicyReport, Violation
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
@@ -97,40 +94,118 @@ def _pack_version(pack_dir: Path) -> str:
 
 
 class PackRun:
-    """Starts the pack in a thread (it takes a second to boot) while the program runs."""
+    """The policy pack, booting in the background while the program runs.
+
+    The pack process is spawned at once, with the command line and environment the CLI uses
+    (the same as `tools/pack_client.py`), before this process imports Pulumi: its boot (a second
+    or two of imports) then overlaps ours and the program's. Two threads, with no imports (two
+    threads importing Pulumi at once break its circular imports), read its port line and drain
+    its stderr. `ready()` hands the running process to a `PolicyPackProcess`, which dials the
+    port and does the `ConfigureStack` handshake.
+    """
 
     def __init__(self, pack_dir: Path, stack: str, project: str, stack_config: Mapping[str, Any]):
+        if not (pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PreviewError("pack", f"{pack_dir} has no PulumiPolicy.yaml: not a policy pack")
+        self.pack_dir, self.stack, self.project = pack_dir, stack, project
+        self.stack_config = dict(stack_config)
+        self.pack: PolicyPackProcess | None = None
+        self.startup_seconds: float | None = None
+        self._t0 = time.perf_counter()
+        self._proc = self._spawn()
+        self._port_line: bytes = b""
+        self._stderr: list[bytes] = []
+        self._port_reader = threading.Thread(target=self._read_port, daemon=True)
+        self._port_reader.start()
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "PULUMI_PROJECT": self.project,
+                "PULUMI_STACK": self.stack,
+                "PULUMI_DRY_RUN": "true",
+                "PULUMI_ORGANIZATION": "organization",
+            }
+        )
+        if self.stack_config:
+            env["PULUMI_CONFIG"] = json.dumps(self.stack_config)
+        # `<python> -u -m pulumi.policy <engine address> .` in the pack directory, as the CLI
+        # runs a Python pack (the engine address is a placeholder the pack never dials).
+        return subprocess.Popen(
+            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
+            cwd=self.pack_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def _read_port(self) -> None:
+        assert self._proc.stdout is not None
+        self._port_line = self._proc.stdout.readline().strip()
+        self.startup_seconds = time.perf_counter() - self._t0
+
+    def _drain_stderr(self) -> None:
+        assert self._proc.stderr is not None
+        for line in self._proc.stderr:
+            self._stderr.append(line)
+
+    def ready(self, timeout: float = 60.0) -> PolicyPackProcess:
+        """The pack, started and configured for the stack; `PreviewError` if it did not boot."""
+        if self.pack is not None:
+            return self.pack
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
         from tools.pack_client import PolicyPackProcess
 
-        self.pack = PolicyPackProcess(
-            pack_dir, project=project, stack=stack, dry_run=True, stack_config=stack_config
+        self._port_reader.join(timeout)
+        if not self._port_line.isdigit():
+            time.sleep(0.1)  # let stderr drain
+            stderr = b"".join(self._stderr).decode(errors="replace").strip()
+            raise PreviewError(
+                "pack",
+                f"the policy pack in {self.pack_dir} did not start (got {self._port_line!r})"
+                + (f":\n{stderr}" if stderr else ""),
+            )
+        pack = PolicyPackProcess(
+            self.pack_dir,
+            project=self.project,
+            stack=self.stack,
+            dry_run=True,
+            stack_config=self.stack_config,
         )
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, daemon=True)
-        self._thread.start()
-
-    def _start(self) -> None:
-        try:
-            self.pack.start()
-        except BaseException as exc:
-            self.error = exc
-
-    def ready(self) -> Any:
-        self._thread.join()
-        if self.error is not None:
-            raise PreviewError("pack", f"the policy pack did not start: {self.error}")
-        return self.pack
+        # What `PolicyPackProcess.start` does once the pack printed its port.
+        pack._proc = self._proc
+        pack._stderr = self._stderr
+        pack._channel = grpc.insecure_channel(f"127.0.0.1:{int(self._port_line)}")
+        grpc.channel_ready_future(pack._channel).result(timeout=timeout)
+        pack._stub = analyzer_pb2_grpc.AnalyzerStub(pack._channel)
+        pack._configure_stack()
+        pack.startup_seconds = self.startup_seconds
+        self.pack = pack
+        return pack
 
     def stop(self) -> None:
-        self._thread.join()
-        self.pack.stop()
+        if self.pack is not None:
+            self.pack.stop()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
 
 
 def analyze(
     pack_run: PackRun, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
 ) -> PolicyReport:
     """Analyze each resource, then the stack, as the CLI does during `pulumi preview`."""
+    from tools.offline import to_analyzer_resources
     from tools.pack_client import PackError
+    from tools.preview_render import PolicyInfo, PolicyReport
 
     pack = pack_run.ready()
     resources = to_analyzer_resources(run)
@@ -179,6 +254,8 @@ def analyze(
 
 
 def _violation(d: Any, info: Mapping[str, Any], phase: str, urn: str) -> Violation:
+    from tools.preview_render import Violation
+
     return Violation(
         policy_name=d.policy_name,
         enforcement_level=d.enforcement_level,
@@ -251,8 +328,10 @@ def preview(
         if pack_dir is not None:
             try:
                 pack_run = PackRun(Path(pack_dir), stack, project, encode_config(stack_config))
-            except Exception as exc:
+            except OSError as exc:
                 raise PreviewError("pack", f"the policy pack did not start: {exc}") from exc
+        from tools.offline import run_stack  # Pulumi: imported while the pack boots
+
         try:
             run = run_stack(
                 stack, preview=True, config_overrides=config_overrides, project_dir=project_dir
@@ -271,9 +350,10 @@ def preview(
         if pack_run is not None:
             pack_run.stop()
     timings = {"program": t1 - t0, "analysis": t2 - t1, "total": time.perf_counter() - t0}
-    if pack_run is not None and pack_run.pack.startup_seconds is not None:
+    started = pack_run.pack.startup_seconds if pack_run and pack_run.pack else None
+    if started is not None:
         # In parallel with the program: only what outlasts it shows in `analysis`.
-        timings["packStartup"] = pack_run.pack.startup_seconds
+        timings["packStartup"] = started
     return run, report, timings
 
 
@@ -346,12 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         run, report, timings = preview(args.stack, pack_dir=pack_dir, config_overrides=overrides)
     except PreviewError as exc:
         if args.json:
+            from tools.preview_render import error_document
+
             print(json.dumps(error_document(exc.kind, str(exc), args.stack), indent=2))
         label = {"config": "invalid configuration", "stack": "error"}.get(exc.kind, "error")
         print(f"{label}: {exc}", file=sys.stderr)
         if args.debug and exc.__cause__ is not None:
             traceback.print_exception(exc.__cause__)
         return EXIT_ERROR
+
+    from tools.preview_render import render_json, render_mermaid, render_text
 
     if args.diagram:
         args.diagram.parent.mkdir(parents=True, exist_ok=True)
