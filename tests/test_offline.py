@@ -57,7 +57,11 @@ key = aws.kms.Key(
     opts=pulumi.ResourceOptions(provider=provider, protect=True),
 )
 vault = aws.backup.Vault("vault", name="my-vault", kms_key_arn=key.arn, opts=opts)
-role = aws.iam.Role("role", assume_role_policy="{}", opts=opts)
+role = aws.iam.Role(
+    "role",
+    assume_role_policy="{}",
+    opts=pulumi.ResourceOptions(provider=provider, delete_before_replace=True),
+)
 caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider))
 pulumi.export("vaultArn", vault.arn)
 pulumi.export("vaultName", vault.name)
@@ -201,6 +205,9 @@ def test_analyzer_resources_carry_unknowns_provider_and_dependencies(project: Pa
     assert vault["provider"]["type"] == "pulumi:providers:aws"
     assert vault["propertyDependencies"] == {"kmsKeyArn": [resources["key"]["urn"]]}
     assert resources["key"]["options"]["protect"] is True
+    # Like the engine's deleteBeforeReplaceDefined: present only where the program set it.
+    assert resources["role"]["options"]["deleteBeforeReplace"] is True
+    assert "deleteBeforeReplace" not in resources["vault"]["options"]
     assert resources["acct"]["provider"] is None
 
 

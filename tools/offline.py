@@ -714,11 +714,16 @@ def to_analyzer_resources(run: OfflineRun) -> list[dict[str, Any]]:
                 "options": {
                     "protect": bool(r.options.get("protect", False)),
                     "ignoreChanges": list(r.options.get("ignoreChanges", [])),
-                    "deleteBeforeReplace": bool(r.options.get("deleteBeforeReplace", False)),
                     "aliases": list(r.options.get("aliases", [])),
                     "additionalSecretOutputs": list(r.options.get("additionalSecretOutputs", [])),
                     "customTimeouts": dict(r.options.get("customTimeouts", {})),
                     "parent": r.parent,
+                    # Only when the program set it, as the engine's `deleteBeforeReplaceDefined`.
+                    **(
+                        {"deleteBeforeReplace": bool(r.options["deleteBeforeReplace"])}
+                        if "deleteBeforeReplace" in r.options
+                        else {}
+                    ),
                 },
                 "provider": _analyzer_provider(run, r.provider) if r.provider else None,
                 "parent": r.parent,
