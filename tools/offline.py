@@ -549,7 +549,19 @@ class OfflineRun:
 
 
 def _reset_runtime() -> None:
-    """Forget the previous program: root stack, pending outputs, config, secret keys."""
+    """Forget the previous program, so that `run_stack` can run again in the same process.
+
+    The Pulumi SDK keeps its state in module globals and context variables:
+    - the root stack resource (`settings.ROOT`): `set_mocks` creates a new `Stack` only when it
+      is None; left set, a second run's resources would hang off the first run's stack, and its
+      exports would land in the first run's outputs;
+    - pending output tasks (`SETTINGS.outputs`), which the next `wait_for_rpcs` would await;
+    - the config map and secret keys (`CONFIG`, `_SECRET_KEYS`).
+    `set_mocks` itself replaces the monitor, the engine, the RPC manager (with its first
+    unhandled exception), the project, the stack and the dry-run flag; `run_stack` also sets the
+    root directory and drains every RPC of a failed program (`_drain`), which would otherwise
+    run against the next run's monitor.
+    """
     pulumi_settings.ROOT.set(None)
     pulumi_settings.SETTINGS.outputs = set()
     pulumi.runtime.set_all_config({}, [])
