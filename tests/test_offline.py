@@ -68,6 +68,8 @@ pulumi.export("vaultName", vault.name)
 pulumi.export("keyArn", key.arn)
 pulumi.export("roleArn", role.arn)
 pulumi.export("caller", caller.account_id)
+if cfg.get_bool("extraExport"):
+    pulumi.export("extra", "only in this run")
 if cfg.get_bool("strayResource"):
     aws.backup.Vault("stray", name="stray")
 if cfg.get_bool("explode"):
@@ -172,6 +174,13 @@ def test_runs_of_different_stacks_in_one_process_do_not_leak_into_each_other(
     assert other.by_name("key").urn.startswith("urn:pulumi:other::tiny::")
     assert len(other.resources) == len(dev.resources) == len(dev_again.resources) == 4
     assert dev_again.outputs == dev.outputs
+
+
+def test_a_runs_exports_do_not_survive_into_the_next_run(project: Path) -> None:
+    first = run_stack("dev", project_dir=project, config_overrides={"extraExport": True})
+    second = run_stack("dev", project_dir=project)
+    assert first.outputs["extra"] == "only in this run"
+    assert "extra" not in second.outputs
 
 
 def test_default_provider_is_refused_when_the_project_disables_it(project: Path) -> None:
