@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, run_stack
-from tools.preview import main, parse_overrides
+from tools.preview import main, parse_overrides, preview
 from tools.preview_render import (
     PolicyInfo,
     PolicyReport,
@@ -272,6 +272,18 @@ def test_each_account_lists_keys_then_vaults_then_the_plan(prod: OfflineRun) -> 
     assert types.index("aws:kms/key:Key") < types.index("aws:backup/vault:Vault")
     assert types.index("aws:backup/vault:Vault") < types.index("aws:backup/plan:Plan")
     assert types.index("aws:backup/plan:Plan") < types.index("aws:backup/selection:Selection")
+
+
+def test_what_the_program_prints_stays_off_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: chatty\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (tmp_path / "__main__.py").write_text('print("hello from the program")\n')
+    run, report, _ = preview("dev", pack_dir=None, project_dir=tmp_path)
+    captured = capsys.readouterr()
+    assert run.error is None and report is None
+    assert "hello from the program" in captured.err and captured.out == ""
 
 
 def test_config_overrides_are_yaml_values() -> None:

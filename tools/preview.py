@@ -334,9 +334,11 @@ def preview(
 
         t_program = time.perf_counter()
         try:
-            run = run_stack(
-                stack, preview=True, config_overrides=config_overrides, project_dir=project_dir
-            )
+            # Whatever the program prints goes to stderr: stdout is the preview (or its JSON).
+            with contextlib.redirect_stdout(sys.stderr):
+                run = run_stack(
+                    stack, preview=True, config_overrides=config_overrides, project_dir=project_dir
+                )
         except OfflineError as exc:
             raise PreviewError("stack", str(exc)) from exc
         t1 = time.perf_counter()
