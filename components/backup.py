@@ -19,7 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import documents
-from components.config import StackSettings
+from components.config import AccountSettings, StackSettings
 
 TYPE_TOKEN = "cross-account-backup:index:CrossAccountBackup"
 
@@ -31,6 +31,12 @@ BACKUP_ROLE_POLICIES = {
     "s3-backup": "AWSBackupServiceRolePolicyForS3Backup",
     "s3-restore": "AWSBackupServiceRolePolicyForS3Restore",
 }
+
+#: The copy-back role copies, it does not restore.
+COPY_BACK_POLICIES = ("backup", "s3-backup")
+
+#: Organization-wide AWS Backup settings this program must not change.
+UNMANAGED_FLAGS = ("isMpaEnabled", "isDelegatedAdministratorEnabled")
 
 #: KMS waits this long before deleting a scheduled key; the maximum AWS allows, so that a
 #: mistaken deletion of the key that encrypts the copies can be cancelled.
@@ -79,6 +85,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
         backup_vault, backup_key = self._create_backup_side()
         source_vault, source_key = self._create_source_vault()
         role = self._create_backup_role()
+        self._create_copy_back_role()
         plan = self._create_plan(source_vault, backup_vault)
         self._create_selection(plan, role)
         topic = self._create_notifications(source_vault)
@@ -106,16 +113,21 @@ class CrossAccountBackup(pulumi.ComponentResource):
 
     def _create_global_settings(self, opts: pulumi.ResourceOptions) -> None:
         # Copy jobs between accounts fail with "Cross-account copy feature is not enabled for the
-        # current organization" until the management account turns this on. Every flag the API
-        # knows is set, or the provider shows a perpetual diff (terraform-provider-aws #43514).
+        # current organization" until the management account turns this on. Only that flag is
+        # ours: the organization's other settings (multi-party approval, delegated administrator)
+        # are left as they are, and their drift is ignored instead of being forced to "false"
+        # (the perpetual diff of terraform-provider-aws #43514). Destroying the stack must not
+        # switch cross-account backup off for every account of the organization: retained.
         aws.backup.GlobalSettings(
             f"{self._name}-global-settings",
-            global_settings={
-                "isCrossAccountBackupEnabled": "true",
-                "isMpaEnabled": "false",
-                "isDelegatedAdministratorEnabled": "false",
-            },
-            opts=opts,
+            global_settings={"isCrossAccountBackupEnabled": "true"},
+            opts=pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(
+                    retain_on_delete=True,
+                    ignore_changes=[f'globalSettings["{flag}"]' for flag in UNMANAGED_FLAGS],
+                ),
+            ),
         )
 
     # --- backup account --------------------------------------------------------------------
@@ -135,11 +147,12 @@ class CrossAccountBackup(pulumi.ComponentResource):
             ),
             opts=self._protected(self._backup),
         )
+        # The service roles reach the key through this alias (`kms:ResourceAliases`).
         aws.kms.Alias(
             f"{self._name}-backup-vault-key-alias",
             name=f"alias/{s.backup_vault_name}",
             target_key_id=key.key_id,
-            opts=self._backup,
+            opts=self._protected(self._backup),
         )
         vault = aws.backup.Vault(
             f"{self._name}-backup-vault",
@@ -152,7 +165,9 @@ class CrossAccountBackup(pulumi.ComponentResource):
             f"{self._name}-backup-vault-policy",
             # The plain name, not `vault.name`: known at preview so the pack can link them.
             backup_vault_name=s.backup_vault_name,
-            policy=documents.to_json(documents.backup_vault_access_policy(source=s.source)),
+            policy=documents.to_json(
+                documents.backup_vault_access_policy(source=s.source, backup=s.backup)
+            ),
             opts=pulumi.ResourceOptions.merge(
                 self._backup, pulumi.ResourceOptions(depends_on=[vault])
             ),
@@ -193,7 +208,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
             f"{self._name}-source-vault-key-alias",
             name=f"alias/{s.source_vault_name}",
             target_key_id=key.key_id,
-            opts=self._source,
+            opts=self._protected(self._source),
         )
         vault = aws.backup.Vault(
             f"{self._name}-source-vault",
@@ -213,16 +228,52 @@ class CrossAccountBackup(pulumi.ComponentResource):
         return vault, key
 
     def _create_backup_role(self) -> aws.iam.Role:
+        """The role AWS Backup assumes in the source account: backups, copies, restores."""
+        return self._create_service_role(
+            "backup-role",
+            f"{self._settings.name_prefix}-backup",
+            "Assumed by AWS Backup to back up, copy and restore the tagged resources",
+            self._settings.source,
+            BACKUP_ROLE_POLICIES,
+            self._source,
+        )
+
+    def _create_copy_back_role(self) -> aws.iam.Role:
+        """The role AWS Backup assumes in the backup account for the way back.
+
+        Cross-account restore does not exist: a recovery point is copied from the backup vault
+        into the source vault (a copy job started in the backup account, with this role), then
+        restored there.
+        """
+        return self._create_service_role(
+            "copy-back-role",
+            f"{self._settings.name_prefix}-copy-back",
+            "Assumed by AWS Backup to copy recovery points back into the source account",
+            self._settings.backup,
+            {k: v for k, v in BACKUP_ROLE_POLICIES.items() if k in COPY_BACK_POLICIES},
+            self._backup,
+        )
+
+    def _create_service_role(
+        self,
+        role_name: str,
+        physical_name: str,
+        description: str,
+        account: AccountSettings,
+        managed_policies: dict[str, str],
+        opts: pulumi.ResourceOptions,
+    ) -> aws.iam.Role:
         s = self._settings
         role = aws.iam.Role(
-            f"{self._name}-backup-role",
-            name=f"{s.name_prefix}-backup",
-            description="Assumed by AWS Backup to back up, copy and restore the tagged resources",
+            f"{self._name}-{role_name}",
+            name=physical_name,
+            description=description,
             assume_role_policy=documents.to_json(documents.backup_service_trust_policy()),
-            opts=self._source,
+            opts=opts,
         )
+        # Cross-account KMS needs the caller's IAM policy as well as the key policy.
         aws.iam.RolePolicy(
-            f"{self._name}-backup-role-vault-keys",
+            f"{self._name}-{role_name}-vault-keys",
             role=role.name,
             policy=documents.to_json(
                 documents.backup_role_key_policy(
@@ -232,14 +283,14 @@ class CrossAccountBackup(pulumi.ComponentResource):
                     backup_alias=f"alias/{s.backup_vault_name}",
                 )
             ),
-            opts=self._source,
+            opts=opts,
         )
-        for suffix, policy in BACKUP_ROLE_POLICIES.items():
+        for suffix, policy in managed_policies.items():
             aws.iam.RolePolicyAttachment(
-                f"{self._name}-backup-role-{suffix}",
+                f"{self._name}-{role_name}-{suffix}",
                 role=role.name,
-                policy_arn=f"arn:{s.source.partition}:iam::aws:policy/{policy}",
-                opts=self._source,
+                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
+                opts=opts,
             )
         return role
 
@@ -252,7 +303,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
         # `backup_vault.arn`, so the policy pack sees it at preview; `depends_on` keeps the order.
         return aws.backup.Plan(
             f"{self._name}-plan",
-            name=f"{s.name_prefix}-daily",
+            name=f"{s.name_prefix}-plan",
             rules=[
                 aws.backup.PlanRuleArgs(
                     rule_name="backup-and-copy-to-backup-account",
@@ -304,7 +355,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
         # The topic must live in the vault's account: vault notifications can't cross accounts.
         topic_name = f"{s.name_prefix}-backup-events"
         topic = aws.sns.Topic(f"{self._name}-notifications", name=topic_name, opts=self._source)
-        aws.sns.TopicPolicy(
+        topic_policy = aws.sns.TopicPolicy(
             f"{self._name}-notifications-policy",
             arn=topic.arn,
             policy=documents.to_json(
@@ -319,8 +370,9 @@ class CrossAccountBackup(pulumi.ComponentResource):
             backup_vault_name=s.source_vault_name,
             sns_topic_arn=topic.arn,
             backup_vault_events=list(documents.VAULT_EVENTS),
+            # AWS Backup checks that it may publish when the notifications are set.
             opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(depends_on=[source_vault])
+                self._source, pulumi.ResourceOptions(depends_on=[source_vault, topic_policy])
             ),
         )
         if s.notification_email is not None:

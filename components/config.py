@@ -34,9 +34,11 @@ _ROLE_ARN = re.compile(
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d$")
 # AWS Backup takes `cron(...)` with six fields (minutes hours day-of-month month day-of-week year)
-# or `rate(N unit)`; the contents are checked by AWS, the shape here.
-_CRON = re.compile(r"^cron\((\S+\s+){5}\S+\)$")
-_RATE = re.compile(r"^rate\((1 (minute|hour|day)|[1-9]\d* (minutes|hours|days))\)$")
+# or `rate(N unit)`; AWS checks the fields, the shape and the 60-minute minimum interval are here.
+_CRON = re.compile(r"^cron\((?P<fields>\S+(?:\s+\S+){5})\)$")
+_RATE = re.compile(r"^rate\((?P<count>[1-9]\d*) (?P<unit>minutes?|hours?|days?)\)$")
+#: AWS Backup refuses jobs more frequent than once an hour.
+MIN_INTERVAL_MINUTES = 60
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 _TAG_KEY = re.compile(r"^[\w.:/=+\-@ ]{1,128}$")
@@ -262,6 +264,15 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
         _REGION,
         "must be an AWS region code such as eu-west-1 or us-east-1",
     )
+    partition = _ROLE_ARN.match(role_arn).group("partition")  # type: ignore[union-attr]
+    expected = _partition_of(region)
+    if partition != expected:
+        raise ConfigError(
+            f"{key}.region",
+            region,
+            f"is in the {expected} partition but roleArn is in {partition}; use a region of "
+            f"the role's partition",
+        )
     external_id = raw.get("externalId")
     if external_id is not None:
         external_id = _str(
@@ -285,6 +296,14 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
     )
 
 
+def _partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 def parse_plan(value: Any) -> PlanSettings:
     key = "backupPlan"
     raw = _object(key, value, required=False) or {}
@@ -302,14 +321,7 @@ def parse_plan(value: Any) -> PlanSettings:
             "completionWindowMinutes",
         ),
     )
-    schedule = raw.get("schedule", defaults.schedule)
-    if not isinstance(schedule, str) or not (_CRON.match(schedule) or _RATE.match(schedule)):
-        raise ConfigError(
-            f"{key}.schedule",
-            schedule,
-            "must be a cron(...) expression with six fields, e.g. cron(0 5 ? * * *), "
-            "or a rate(...) expression, e.g. rate(12 hours)",
-        )
+    schedule = _schedule(f"{key}.schedule", raw.get("schedule", defaults.schedule))
     retention = _int(
         f"{key}.retentionDays", raw.get("retentionDays", defaults.retention_days), minimum=1
     )
@@ -353,6 +365,46 @@ def parse_plan(value: Any) -> PlanSettings:
     )
 
 
+def _schedule(key: str, value: Any) -> str:
+    shape = (
+        "must be a cron(...) expression with six fields (minutes hours day-of-month month "
+        "day-of-week year), e.g. cron(0 5 ? * * *), or a rate(...) expression, e.g. rate(12 hours)"
+    )
+    if not isinstance(value, str):
+        raise ConfigError(key, value, shape)
+    rate = _RATE.match(value)
+    if rate:
+        count, unit = int(rate.group("count")), rate.group("unit")
+        if (count == 1) != (not unit.endswith("s")):
+            raise ConfigError(
+                key, value, "rate(1 hour) takes a singular unit, rate(2 hours) a plural"
+            )
+        if unit.startswith("minute") and count < MIN_INTERVAL_MINUTES:
+            raise ConfigError(
+                key, value, "AWS Backup runs jobs at most once an hour: use rate(1 hour) or more"
+            )
+        return value
+    cron = _CRON.match(value)
+    if not cron:
+        raise ConfigError(key, value, shape)
+    minutes, _hours, day_of_month, _month, day_of_week, _year = cron.group("fields").split()
+    if (day_of_month == "?") == (day_of_week == "?"):
+        raise ConfigError(
+            key,
+            value,
+            "exactly one of day-of-month (3rd field) and day-of-week (5th field) must be ?, "
+            "e.g. cron(0 5 ? * * *) or cron(0 5 1 * ? *)",
+        )
+    if not re.fullmatch(r"[0-5]?\d", minutes):
+        raise ConfigError(
+            key,
+            value,
+            "the minutes field must be a single minute (0-59): AWS Backup runs jobs at most "
+            "once an hour",
+        )
+    return value
+
+
 def _check_lifecycle(key: str, delete_after: int, cold_after: int | None, cold_key: str) -> None:
     if cold_after is not None and delete_after < cold_after + COLD_STORAGE_MIN_DAYS:
         raise ConfigError(
@@ -386,8 +438,8 @@ def parse_selection_tag(value: Any) -> SelectionTag:
             tag_value,
             'must be a quoted string, e.g. "Yes" (YAML reads Yes as true)',
         )
-    if not isinstance(tag_value, str) or len(tag_value) > 256:
-        raise ConfigError(f"{key}.value", tag_value, "must be a string of at most 256 characters")
+    if not isinstance(tag_value, str) or not 1 <= len(tag_value) <= 256:
+        raise ConfigError(f"{key}.value", tag_value, "must be a string of 1 to 256 characters")
     return SelectionTag(key=tag_key, value=tag_value)
 
 
@@ -420,6 +472,7 @@ def parse_vault_lock(value: Any) -> VaultLockSettings | None:
             f"{key}.changeableForDays",
             LOCK_MIN_CHANGEABLE_DAYS if changeable is None else changeable,
             minimum=LOCK_MIN_CHANGEABLE_DAYS,
+            maximum=36500,
         )
     elif changeable is not None:
         raise ConfigError(
@@ -451,6 +504,20 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
             backup.account_id,
             "must differ from sourceAccount.accountId: copies in the same account do not "
             "survive the loss of that account",
+        )
+    if source.partition != backup.partition:
+        raise ConfigError(
+            "backupAccount.roleArn",
+            backup.role_arn,
+            f"must be in the source account's partition ({source.partition}): AWS Backup does "
+            "not copy across partitions",
+        )
+    if management is not None and management.account_id == backup.account_id:
+        raise ConfigError(
+            "managementAccount.accountId",
+            management.account_id,
+            "must differ from backupAccount.accountId: the backup account must be isolated, and "
+            "the management account is the one every administrator reaches",
         )
     plan = parse_plan(raw.get("backupPlan"))
     selection_tag = parse_selection_tag(raw.get("selectionTag"))

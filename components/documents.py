@@ -25,12 +25,22 @@ KEY_USE_ACTIONS = [
 #: AWS Backup hands the key to the services it drives through grants for AWS resources.
 KEY_GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
 #: Recovery point operations denied to every principal in the backup vault: the copies expire
-#: only through their lifecycle. Vault administration (policy, notifications, lock) stays with
-#: the backup account's administrators so the deploy role is never locked out.
+#: only through their lifecycle.
 PROTECTED_RECOVERY_POINT_ACTIONS = [
     "backup:DeleteRecoveryPoint",
     "backup:UpdateRecoveryPointLifecycle",
 ]
+#: What would undo that protection: replacing or deleting the vault policy, removing a
+#: governance-mode lock. Denied to everyone but the deploy role, so Pulumi can still manage the
+#: vault (AWS Config's backup-recovery-point-manual-deletion-disabled asks for the same).
+PROTECTED_VAULT_ADMIN_ACTIONS = [
+    "backup:PutBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultLockConfiguration",
+]
+#: What would make every copy unreadable: the key's deletion, disabling, or a new key policy.
+#: Denied to everyone but the deploy role (which keeps PutKeyPolicy, as KMS's lockout check needs).
+PROTECTED_KEY_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"]
 
 BACKUP_SERVICE_PRINCIPAL = "backup.amazonaws.com"
 
@@ -77,11 +87,17 @@ def _key_grants(sid: str, user: AccountSettings) -> dict[str, Any]:
     }
 
 
+def _except_deploy_role(deployer: AccountSettings) -> dict[str, Any]:
+    # aws:PrincipalArn of an assumed-role session is the role's ARN.
+    return {"StringNotLike": {"aws:PrincipalArn": deployer.role_arn}}
+
+
 def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings) -> PolicyDocument:
     """Key policy of the backup vault's key (in the backup account).
 
     The copy is re-encrypted with this key, so the source account must be able to use it, and
-    for the way back (a copy from the backup vault into the source vault) too.
+    for the way back (a copy from the backup vault into the source vault) too. Nobody but the
+    backup account's deploy role may schedule its deletion, disable it or replace this policy.
     """
     return {
         "Version": "2012-10-17",
@@ -90,6 +106,14 @@ def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings)
             _key_administration(backup),
             _key_use("AllowSourceAccountUseOfTheKey", source),
             _key_grants("AllowSourceAccountGrantsForAwsResources", source),
+            {
+                "Sid": "DenyKeyDestructionExceptDeployRole",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": list(PROTECTED_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": _except_deploy_role(backup),
+            },
         ],
     }
 
@@ -112,8 +136,14 @@ def source_vault_key_policy(*, source: AccountSettings, backup: AccountSettings)
     }
 
 
-def backup_vault_access_policy(*, source: AccountSettings) -> PolicyDocument:
-    """Access policy of the backup vault: the source account may copy in, nobody may delete."""
+def backup_vault_access_policy(
+    *, source: AccountSettings, backup: AccountSettings
+) -> PolicyDocument:
+    """Access policy of the backup vault: the source account may copy in, nobody may delete.
+
+    Only the backup account's deploy role may replace this policy or remove a governance lock,
+    so an administrator of the backup account can't lift the protection and then delete.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -131,6 +161,14 @@ def backup_vault_access_policy(*, source: AccountSettings) -> PolicyDocument:
                 "Principal": {"AWS": "*"},
                 "Action": list(PROTECTED_RECOVERY_POINT_ACTIONS),
                 "Resource": "*",
+            },
+            {
+                "Sid": "DenyPolicyAndLockChangesExceptDeployRole",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": list(PROTECTED_VAULT_ADMIN_ACTIONS),
+                "Resource": "*",
+                "Condition": _except_deploy_role(backup),
             },
         ],
     }
@@ -157,7 +195,12 @@ def source_vault_access_policy(*, backup: AccountSettings) -> PolicyDocument:
 
 
 def notification_topic_policy(*, topic_arn: str, source: AccountSettings) -> PolicyDocument:
-    """SNS topic policy: AWS Backup publishes vault events; the account keeps administration."""
+    """SNS topic policy: AWS Backup publishes vault events; the account keeps administration.
+
+    As in AWS Backup's documented example, without a condition: AWS Backup is not documented to
+    send `aws:SourceAccount` or `aws:SourceArn` with its Publish calls, and a condition it does
+    not satisfy would drop every notice silently.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -167,8 +210,6 @@ def notification_topic_policy(*, topic_arn: str, source: AccountSettings) -> Pol
                 "Principal": {"Service": BACKUP_SERVICE_PRINCIPAL},
                 "Action": "SNS:Publish",
                 "Resource": topic_arn,
-                # Only on behalf of this account's vaults (confused deputy protection).
-                "Condition": {"StringEquals": {"aws:SourceAccount": source.account_id}},
             },
             {
                 "Sid": "AllowOwnerAccountAdministration",

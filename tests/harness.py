@@ -41,6 +41,7 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     dependencies: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,6 +131,7 @@ class RecordingMonitor(runtime_mocks.MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     dependencies=list(request.dependencies),
+                    ignore_changes=list(request.ignoreChanges),
                     outputs=dict(state.state) if state else {},
                 )
             )

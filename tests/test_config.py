@@ -252,7 +252,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
             },
         ),
         "vaultLock.changeableForDays",
-        ">= 3",
+        "between 3 and 36500",
     ),
     (
         "governance lock with changeable days",
@@ -302,6 +302,88 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         "backupplan",
         "unknown key",
     ),
+    (
+        "rate under an hour",
+        _set("backupPlan.schedule", "rate(30 minutes)"),
+        "backupPlan.schedule",
+        "at most once an hour",
+    ),
+    (
+        "rate with wrong plural",
+        _set("backupPlan.schedule", "rate(1 hours)"),
+        "backupPlan.schedule",
+        "singular unit",
+    ),
+    (
+        "cron every ten minutes",
+        _set("backupPlan.schedule", "cron(0/10 * ? * * *)"),
+        "backupPlan.schedule",
+        "single minute",
+    ),
+    (
+        "cron without ?",
+        _set("backupPlan.schedule", "cron(0 5 * * * *)"),
+        "backupPlan.schedule",
+        "exactly one of day-of-month",
+    ),
+    (
+        "cron with two ?",
+        _set("backupPlan.schedule", "cron(0 5 ? * ? *)"),
+        "backupPlan.schedule",
+        "exactly one of day-of-month",
+    ),
+    (
+        "region of another partition",
+        _set("sourceAccount.region", "cn-north-1"),
+        "sourceAccount.region",
+        "aws-cn partition but roleArn is in aws",
+    ),
+    (
+        "accounts in two partitions",
+        _set(
+            "backupAccount",
+            {
+                "accountId": "222222222222",
+                "roleArn": "arn:aws-us-gov:iam::222222222222:role/backup-deployer",
+                "region": "us-gov-west-1",
+            },
+        ),
+        "backupAccount.roleArn",
+        "does not copy across partitions",
+    ),
+    (
+        "management account is the backup account",
+        _set(
+            "managementAccount",
+            {
+                "accountId": "222222222222",
+                "roleArn": "arn:aws:iam::222222222222:role/backup-deployer",
+                "region": "eu-west-1",
+            },
+        ),
+        "managementAccount.accountId",
+        "backup account must be isolated",
+    ),
+    (
+        "empty tag value",
+        _set("selectionTag", {"key": "Backup", "value": ""}),
+        "selectionTag.value",
+        "1 to 256 characters",
+    ),
+    (
+        "compliance grace period beyond 100 years",
+        _set(
+            "vaultLock",
+            {
+                "mode": "compliance",
+                "minRetentionDays": 1,
+                "maxRetentionDays": 365,
+                "changeableForDays": 100000,
+            },
+        ),
+        "vaultLock.changeableForDays",
+        "between 3 and 36500",
+    ),
 ]
 
 
@@ -348,3 +430,19 @@ def test_required_accounts_default_to_null_so_the_program_names_them() -> None:
     values["sourceAccount"] = None
     with pytest.raises(ConfigError, match="missing config cross-account-backup:sourceAccount"):
         parse(values)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        "cron(0 5 ? * * *)",
+        "cron(30 2 1 * ? *)",
+        "cron(0 5,17 ? * MON-FRI *)",
+        "rate(1 hour)",
+        "rate(12 hours)",
+        "rate(1 day)",
+        "rate(90 minutes)",
+    ],
+)
+def test_valid_schedules_are_accepted(schedule: str) -> None:
+    assert parse(_set("backupPlan.schedule", schedule)).plan.schedule == schedule

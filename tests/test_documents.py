@@ -57,7 +57,7 @@ def test_backup_vault_key_stays_administrable_by_its_own_account_only() -> None:
     assert admin["Principal"] == {"AWS": "arn:aws:iam::222222222222:root"}
     assert admin["Action"] == "kms:*"
     others = [s for s in policy["Statement"] if s is not admin]
-    assert all(s["Action"] != "kms:*" for s in others)
+    assert all(s["Action"] != "kms:*" for s in others if s["Effect"] == "Allow")
 
 
 def test_source_vault_key_lets_the_backup_account_use_it() -> None:
@@ -75,7 +75,7 @@ def test_source_vault_key_lets_the_backup_account_use_it() -> None:
 
 
 def test_backup_vault_policy_lets_only_the_source_account_copy_in() -> None:
-    policy = documents.backup_vault_access_policy(source=SOURCE)
+    policy = documents.backup_vault_access_policy(source=SOURCE, backup=BACKUP)
     allow = statement(policy, "AllowSourceAccountToCopyIn")
     assert allow == {
         "Sid": "AllowSourceAccountToCopyIn",
@@ -89,7 +89,7 @@ def test_backup_vault_policy_lets_only_the_source_account_copy_in() -> None:
 
 
 def test_backup_vault_policy_denies_recovery_point_deletion_to_everyone() -> None:
-    policy = documents.backup_vault_access_policy(source=SOURCE)
+    policy = documents.backup_vault_access_policy(source=SOURCE, backup=BACKUP)
     deny = statement(policy, "DenyRecoveryPointDeletionToEveryone")
     assert deny["Effect"] == "Deny"
     assert deny["Principal"] == {"AWS": "*"}
@@ -108,7 +108,7 @@ def test_backup_vault_policy_denies_recovery_point_deletion_to_everyone() -> Non
 @pytest.mark.parametrize(
     "document",
     [
-        documents.backup_vault_access_policy(source=SOURCE),
+        documents.backup_vault_access_policy(source=SOURCE, backup=BACKUP),
         documents.source_vault_access_policy(backup=BACKUP),
     ],
     ids=["backup-vault", "source-vault"],
@@ -126,7 +126,34 @@ def test_source_vault_policy_is_the_way_back_for_the_backup_account() -> None:
     assert allow["Action"] == "backup:CopyIntoBackupVault"
 
 
-def test_topic_policy_lets_aws_backup_publish_for_this_account_only() -> None:
+def test_backup_vault_policy_lets_only_the_deploy_role_change_the_policy_or_lock() -> None:
+    policy = documents.backup_vault_access_policy(source=SOURCE, backup=BACKUP)
+    deny = statement(policy, "DenyPolicyAndLockChangesExceptDeployRole")
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == {"AWS": "*"}
+    assert set(deny["Action"]) == {
+        "backup:PutBackupVaultAccessPolicy",
+        "backup:DeleteBackupVaultAccessPolicy",
+        "backup:DeleteBackupVaultLockConfiguration",
+    }
+    assert deny["Condition"] == {
+        "StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"}
+    }
+
+
+def test_backup_vault_key_can_only_be_destroyed_by_the_deploy_role() -> None:
+    policy = documents.backup_vault_key_policy(backup=BACKUP, source=SOURCE)
+    deny = statement(policy, "DenyKeyDestructionExceptDeployRole")
+    assert deny["Effect"] == "Deny"
+    assert set(deny["Action"]) == {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
+    assert deny["Condition"] == {
+        "StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"}
+    }
+    # None of what the source account needs to copy in is denied.
+    assert not set(deny["Action"]) & set(documents.KEY_USE_ACTIONS + documents.KEY_GRANT_ACTIONS)
+
+
+def test_topic_policy_lets_aws_backup_publish_unconditionally() -> None:
     arn = documents.topic_arn(SOURCE, "events")
     assert arn == "arn:aws:sns:eu-west-1:111111111111:events"
     policy = documents.notification_topic_policy(topic_arn=arn, source=SOURCE)
@@ -134,7 +161,7 @@ def test_topic_policy_lets_aws_backup_publish_for_this_account_only() -> None:
     assert publish["Principal"] == {"Service": "backup.amazonaws.com"}
     assert publish["Action"] == "SNS:Publish"
     assert publish["Resource"] == arn
-    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "111111111111"}}
+    assert "Condition" not in publish
 
 
 def test_backup_role_trusts_only_aws_backup() -> None:

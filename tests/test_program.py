@@ -130,22 +130,37 @@ def test_resources_land_in_the_right_account(
             assert reg.provider_name == provider, f"{reg.urn} is on {reg.provider_name}"
 
 
-def test_role_attachments_land_in_the_source_account(dev: ProgramRun) -> None:
-    attachments = dev.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    assert len(attachments) == 4
-    assert {a.provider_name for a in attachments} == {"source-account"}
+def attachments(run: ProgramRun, role: str) -> list[Registration]:
+    return [
+        r
+        for r in run.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r.name.startswith(f"cross-account-{role}-")
+    ]
 
 
-def test_global_settings_land_in_the_management_account_with_every_flag(
+def test_backup_role_lands_in_the_source_account_copy_back_role_in_the_backup_account(
+    dev: ProgramRun,
+) -> None:
+    assert named(dev, "cross-account-backup-role").provider_name == "source-account"
+    assert {a.provider_name for a in attachments(dev, "backup-role")} == {"source-account"}
+    assert named(dev, "cross-account-copy-back-role").provider_name == "backup-account"
+    assert {a.provider_name for a in attachments(dev, "copy-back-role")} == {"backup-account"}
+    assert named(dev, "cross-account-copy-back-role-vault-keys").provider_name == "backup-account"
+
+
+def test_global_settings_turn_on_cross_account_backup_and_leave_the_other_flags_alone(
     prod: ProgramRun,
 ) -> None:
     reg = prod.one("aws:backup/globalSettings:GlobalSettings")
     assert reg.provider_name == "management-account"
-    assert reg.inputs["globalSettings"] == {
-        "isCrossAccountBackupEnabled": "true",
-        "isMpaEnabled": "false",
-        "isDelegatedAdministratorEnabled": "false",
+    assert reg.inputs["globalSettings"] == {"isCrossAccountBackupEnabled": "true"}
+    # The organization's other settings are not forced, and their drift shows no diff.
+    assert set(reg.ignore_changes) == {
+        'globalSettings["isMpaEnabled"]',
+        'globalSettings["isDelegatedAdministratorEnabled"]',
     }
+    # `pulumi destroy` must not switch cross-account backup off for the whole organization.
+    assert reg.retain_on_delete and not reg.protect
 
 
 def test_children_are_parented_to_the_component(dev: ProgramRun) -> None:
@@ -221,7 +236,7 @@ def test_dev_lock_is_governance_mode(dev: ProgramRun) -> None:
 def test_prod_lock_is_compliance_mode(prod: ProgramRun) -> None:
     lock = named(prod, "cross-account-backup-vault-lock")
     assert lock.inputs["changeableForDays"] == 3
-    assert lock.inputs["minRetentionDays"] == 7
+    assert lock.inputs["minRetentionDays"] == 365
     assert lock.inputs["maxRetentionDays"] == 3650
 
 
@@ -238,9 +253,11 @@ def test_no_lock_when_not_configured() -> None:
 PROTECTED = [
     "cross-account-backup-vault",
     "cross-account-backup-vault-key",
+    "cross-account-backup-vault-key-alias",
     "cross-account-backup-vault-lock",
     "cross-account-source-vault",
     "cross-account-source-vault-key",
+    "cross-account-source-vault-key-alias",
 ]
 
 
@@ -254,6 +271,11 @@ def test_what_holds_the_copies_survives_pulumi_destroy(prod: ProgramRun, name: s
 def test_only_data_holders_are_protected(prod: ProgramRun) -> None:
     protected = {r.name for r in prod.registrations if r.protect}
     assert protected == set(PROTECTED)
+
+
+def test_notifications_are_set_after_aws_backup_may_publish(dev: ProgramRun) -> None:
+    notifications = named(dev, "cross-account-source-vault-notifications")
+    assert named(dev, "cross-account-notifications-policy").urn in notifications.dependencies
 
 
 # --- source account: vault, role, plan, selection ----------------------------------------------
@@ -285,15 +307,27 @@ def test_backup_role_trusts_aws_backup_and_has_the_managed_policies(dev: Program
     role = named(dev, "cross-account-backup-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
-    attachments = dev.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    assert {a.inputs["policyArn"] for a in attachments} == {
+    backup_attachments = attachments(dev, "backup-role")
+    assert {a.inputs["policyArn"] for a in backup_attachments} == {
         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
         "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
         "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
         "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
     }
-    for attachment in attachments:
+    for attachment in backup_attachments:
         assert attachment.inputs["role"] == role.inputs["name"]
+
+
+def test_copy_back_role_can_copy_but_not_restore(dev: ProgramRun) -> None:
+    role = named(dev, "cross-account-copy-back-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "backup.amazonaws.com"}
+    copy_back = attachments(dev, "copy-back-role")
+    assert {a.inputs["policyArn"] for a in copy_back} == {
+        "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
+    }
+    assert all(a.inputs["role"] == role.inputs["name"] for a in copy_back)
 
 
 def test_backup_role_inline_policy_names_the_aliases_of_both_vault_keys(dev: ProgramRun) -> None:

@@ -260,7 +260,7 @@ def healthy_live_state() -> dict[str, Any]:
             "MaxRetentionDays": 365,
         },
         "backup_vault_key_manager": "CUSTOMER",
-        "backup_vault_policy": to_json(backup_vault_access_policy(source=source)),
+        "backup_vault_policy": to_json(backup_vault_access_policy(source=source, backup=backup)),
         "backup_key_policy": to_json(backup_vault_key_policy(backup=backup, source=source)),
         "source_vault_policy": to_json(source_vault_access_policy(backup=backup)),
         "source_key_policy": to_json(source_vault_key_policy(source=source, backup=backup)),
