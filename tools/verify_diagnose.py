@@ -40,31 +40,12 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 from backup_guard.iam import PolicyDocumentError, evaluate, parse_policy
+from backup_guard.rules import DESTINATION_KEY_ACTIONS, SOURCE_KEY_ACTIONS
 from tools.aws_session import DENIED_CODES, AccountClients, error_code, error_message
 from tools.verify_inputs import ResourceRef, StackOutputs, VerifySettings
 
 Status = Literal["pass", "fail", "warn", "skip", "error"]
 
-#: What the account that copies into a vault needs on the vault's key (AWS-FACTS: Keys).
-DESTINATION_KEY_ACTIONS = (
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:DescribeKey",
-)
-#: What the backup account needs on a key that encrypts what it copies out of the source account.
-SOURCE_KEY_ACTIONS = (
-    "kms:DescribeKey",
-    "kms:Decrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:CreateGrant",
-)
 #: Resource kinds whose backups AWS Backup fully manages: encrypted with the source vault's key.
 FULLY_MANAGED_KINDS = frozenset({"s3", "efs"})
 #: Kinds whose backups keep the resource's own key (snapshots).
