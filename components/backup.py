@@ -136,41 +136,14 @@ class CrossAccountBackup(pulumi.ComponentResource):
         s = self._settings
         # The copies are re-encrypted with this key: it must be customer managed (the aws/backup
         # key can't be shared) and the source account must be able to use it.
-        key = aws.kms.Key(
-            f"{self._name}-backup-vault-key",
-            description=f"Encrypts the cross-account backup copies of {s.source.account_id} "
-            f"({s.name_prefix})",
-            enable_key_rotation=True,
-            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
-            policy=documents.to_json(
-                documents.backup_vault_key_policy(backup=s.backup, source=s.source)
-            ),
-            opts=self._protected(self._backup),
-        )
-        # The service roles reach the key through this alias (`kms:ResourceAliases`).
-        aws.kms.Alias(
-            f"{self._name}-backup-vault-key-alias",
-            name=f"alias/{s.backup_vault_name}",
-            target_key_id=key.key_id,
-            opts=self._protected(self._backup),
-        )
-        vault = aws.backup.Vault(
-            f"{self._name}-backup-vault",
-            name=s.backup_vault_name,
-            kms_key_arn=key.arn,
-            force_destroy=False,
-            opts=self._protected(self._backup),
-        )
-        aws.backup.VaultPolicy(
-            f"{self._name}-backup-vault-policy",
-            # The plain name, not `vault.name`: known at preview so the pack can link them.
-            backup_vault_name=s.backup_vault_name,
-            policy=documents.to_json(
-                documents.backup_vault_access_policy(source=s.source, backup=s.backup)
-            ),
-            opts=pulumi.ResourceOptions.merge(
-                self._backup, pulumi.ResourceOptions(depends_on=[vault])
-            ),
+        vault, key = self._create_vault(
+            "backup-vault",
+            vault_name=s.backup_vault_name,
+            key_description=f"Encrypts the cross-account backup copies of "
+            f"{s.source.account_id} ({s.name_prefix})",
+            key_policy=documents.backup_vault_key_policy(backup=s.backup, source=s.source),
+            access_policy=documents.backup_vault_access_policy(source=s.source, backup=s.backup),
+            opts=self._backup,
         )
         if s.vault_lock is not None:
             lock = s.vault_lock
@@ -193,37 +166,58 @@ class CrossAccountBackup(pulumi.ComponentResource):
     def _create_source_vault(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
         s = self._settings
         # Fully managed resource types (S3, EFS, DynamoDB advanced backup) are encrypted in the
-        # source vault with this key; the backup account reads it to copy them.
+        # source vault with this key; the backup account reads it to copy them, and copies back
+        # into this vault (the way back: its access policy lets the backup account in).
+        return self._create_vault(
+            "source-vault",
+            vault_name=s.source_vault_name,
+            key_description=f"Encrypts the local recovery points of {s.name_prefix}",
+            key_policy=documents.source_vault_key_policy(source=s.source, backup=s.backup),
+            access_policy=documents.source_vault_access_policy(backup=s.backup),
+            opts=self._source,
+        )
+
+    # --- either account --------------------------------------------------------------------
+
+    def _create_vault(
+        self,
+        role: str,
+        *,
+        vault_name: str,
+        key_description: str,
+        key_policy: documents.PolicyDocument,
+        access_policy: documents.PolicyDocument,
+        opts: pulumi.ResourceOptions,
+    ) -> tuple[aws.backup.Vault, aws.kms.Key]:
+        """A vault on its own customer managed key, with its access policy (never `Default`)."""
         key = aws.kms.Key(
-            f"{self._name}-source-vault-key",
-            description=f"Encrypts the local recovery points of {s.name_prefix}",
+            f"{self._name}-{role}-key",
+            description=key_description,
             enable_key_rotation=True,
             deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
-            policy=documents.to_json(
-                documents.source_vault_key_policy(source=s.source, backup=s.backup)
-            ),
-            opts=self._protected(self._source),
+            policy=documents.to_json(key_policy),
+            opts=self._protected(opts),
         )
+        # The service roles reach the key through this alias (`kms:ResourceAliases`).
         aws.kms.Alias(
-            f"{self._name}-source-vault-key-alias",
-            name=f"alias/{s.source_vault_name}",
+            f"{self._name}-{role}-key-alias",
+            name=f"alias/{vault_name}",
             target_key_id=key.key_id,
-            opts=self._protected(self._source),
+            opts=self._protected(opts),
         )
         vault = aws.backup.Vault(
-            f"{self._name}-source-vault",
-            name=s.source_vault_name,
+            f"{self._name}-{role}",
+            name=vault_name,
             kms_key_arn=key.arn,
             force_destroy=False,
-            opts=self._protected(self._source),
+            opts=self._protected(opts),
         )
         aws.backup.VaultPolicy(
-            f"{self._name}-source-vault-policy",
-            backup_vault_name=s.source_vault_name,
-            policy=documents.to_json(documents.source_vault_access_policy(backup=s.backup)),
-            opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(depends_on=[vault])
-            ),
+            f"{self._name}-{role}-policy",
+            # The plain name, not `vault.name`: known at preview so the pack can link them.
+            backup_vault_name=vault_name,
+            policy=documents.to_json(access_policy),
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[vault])),
         )
         return vault, key
 
