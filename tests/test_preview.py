@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, run_stack
+from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, load_stack_config, run_stack
 from tools.preview import main, parse_overrides, preview
 from tools.preview_render import (
     PolicyInfo,
@@ -96,7 +96,11 @@ def test_prod_previews_three_accounts_with_its_lock_and_passes() -> None:
     assert "Source account 111111111111 (eu-west-1)" in out
     assert "Backup account 222222222222 (eu-central-1)" in out
     assert "Management account 000000000000" in out
-    assert "compliance mode, retention 7..3650 d, immutable after 3 d" in out
+    lock = load_stack_config("prod")["cross-account-backup:vaultLock"]
+    assert (
+        f"compliance mode, retention {lock['minRetentionDays']}..{lock['maxRetentionDays']} d, "
+        f"immutable after {lock['changeableForDays']} d" in out
+    )
 
 
 def test_a_mandatory_violation_of_the_real_pack_fails_with_the_objection_shown() -> None:
@@ -201,9 +205,12 @@ def test_diagram_shows_both_accounts_copy_flow_and_the_way_back(prod: OfflineRun
     assert 'subgraph acct_source_account["Source account 111111111111' in text
     assert 'subgraph acct_backup_account["Backup account 222222222222' in text
     assert 'subgraph acct_management_account["Management account 000000000000' in text
+    plan = prod.config["cross-account-backup:backupPlan"]
+    keep = f"deleted after {plan['copyRetentionDays']} d"
+    if plan.get("copyColdStorageAfterDays"):
+        keep = f"cold after {plan['copyColdStorageAfterDays']} d, {keep}"
     assert (
-        'n_cross_account_source_vault == "copy: cold after 30 d, deleted after 365 d" ==> '
-        "n_cross_account_backup_vault" in text
+        f'n_cross_account_source_vault == "copy: {keep}" ==> n_cross_account_backup_vault' in text
     )
     assert (
         'n_cross_account_backup_vault -. "copy back to restore" .-> n_cross_account_source_vault'
