@@ -13,6 +13,7 @@ import pytest
 from backup_guard.iam import (
     PolicyDocumentError,
     actions_with_wildcards,
+    arn_match,
     evaluate,
     parse_policy,
     wildcard_principal_statements,
@@ -68,7 +69,6 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
         "S",
         "allows",
     ),
-    ("principal-bare-string", pol(st(principal=SRC)), {}, "allowed", "S", "allows"),
     (
         "principal-other-account",
         pol(st(principal={"AWS": f"arn:aws:iam::{OTHER}:root"})),
@@ -211,13 +211,16 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
         "allows",
     ),
     (
-        "resource-unknown-arn-assumed-attached",
+        # ARN not given: a specific Resource may be another vault (was "allowed": wrong).
+        "resource-unknown-arn-not-proof",
         pol(st(resource=VAULT)),
         {},
-        "allowed",
+        "uncertain",
         "S",
-        "allows",
+        f"statement 'S' may not allow {COPY} to {SRC}: its Resource {VAULT} may not cover the "
+        "resource (its ARN is not known here)",
     ),
+    ("resource-star-unknown-arn", pol(st(resource="*")), {}, "allowed", "S", "allows"),
     # --- explicit deny ----------------------------------------------------------------------
     (
         "deny-beats-allow",
@@ -616,6 +619,364 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
     ),
 ]
 
+# --- review findings: each case would have failed before the fix -------------------------------
+
+KEY = "arn:aws:kms:eu-west-1:222222222222:key/1234abcd"
+KEY_SHAPE = "arn:aws:kms:eu-west-1:222222222222:key/*"  # a key of that account, ARN unknown
+GRANT_KEY = "kms:GrantIsForAWSResource"
+DECRYPT = "kms:Decrypt"
+ALLOW_DECRYPT = st("Allow", action=DECRYPT)
+DIRECT = {"context": {GRANT_KEY: None}, "action": DECRYPT}  # the key is known absent
+
+CASES += [
+    # Missing keys (finding 5, 10): a key known absent is not an unknown key.
+    (
+        "absent-key-bool-condition-is-false",
+        pol(st(action=DECRYPT, condition={"Bool": {GRANT_KEY: "true"}})),
+        DIRECT,
+        "implicit-deny",
+        None,
+        f"no statement allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "absent-key-null-true-deny-applies",
+        pol(
+            ALLOW_DECRYPT,
+            st("NoDirect", "Deny", action=DECRYPT, condition={"Null": {GRANT_KEY: "true"}}),
+        ),
+        DIRECT,
+        "explicit-deny",
+        "NoDirect",
+        f"statement 'NoDirect' denies {DECRYPT} to {SRC}",
+    ),
+    (
+        "absent-key-null-false-is-false",
+        pol(st(action=DECRYPT, condition={"Null": {GRANT_KEY: "false"}})),
+        DIRECT,
+        "implicit-deny",
+        None,
+        f"no statement allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "present-key-null-true-is-false",
+        pol(ALLOW, st("D", "Deny", condition={"Null": {GRANT_KEY: "true"}})),
+        {"context": {GRANT_KEY: "true"}},
+        "allowed",
+        "Allow",
+        f"statement 'Allow' allows {COPY} to {SRC}",
+    ),
+    (
+        "absent-key-if-exists-is-true",
+        pol(
+            st(
+                condition={
+                    "StringEqualsIfExists": {"kms:ViaService": "ec2.eu-west-1.amazonaws.com"}
+                }
+            )
+        ),
+        {"context": {"kms:ViaService": None}},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    (
+        "absent-key-for-all-values-is-true",
+        pol(st(condition={"ForAllValues:StringEquals": {"aws:TagKeys": "a"}})),
+        {"context": {"aws:TagKeys": None}},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    (
+        "absent-key-for-any-value-is-false",
+        pol(st(condition={"ForAnyValue:StringEquals": {"aws:TagKeys": "a"}})),
+        {"context": {"aws:TagKeys": []}},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {SRC}",
+    ),
+    (
+        "absent-key-negated-operator-is-true",
+        pol(ALLOW, st("D", "Deny", condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})),
+        {"context": {"aws:SourceVpc": None}},
+        "explicit-deny",
+        "D",
+        f"statement 'D' denies {COPY} to {SRC}",
+    ),
+    (
+        "unknown-key-null-stays-uncertain",
+        pol(st(condition={"Null": {"aws:SourceVpc": "true"}})),
+        {},
+        "uncertain",
+        "S",
+        "only under a condition: its condition on aws:SourceVpc can't be evaluated here",
+    ),
+    (
+        "principal-arn-is-present-even-when-unknown",
+        pol(st(condition={"Null": {"aws:PrincipalArn": "false"}})),
+        {},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    # Resources when only the shape of the ARN is known (finding 6b).
+    (
+        "resource-shape-other-key-not-proof",
+        pol(st(action=DECRYPT, resource=KEY.replace("1234abcd", "other"))),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "uncertain",
+        "S",
+        f"statement 'S' may not allow {DECRYPT} to {SRC}: its Resource "
+        f"{KEY.replace('1234abcd', 'other')} may not cover the resource (one of {KEY_SHAPE}, its "
+        "ARN is not known here)",
+    ),
+    (
+        "resource-shape-covered-by-account-glob",
+        pol(st(action=DECRYPT, resource="arn:aws:kms:*:222222222222:key/*")),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "allowed",
+        "S",
+        f"statement 'S' allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "resource-shape-other-account-never-matches",
+        pol(st(action=DECRYPT, resource="arn:aws:kms:eu-west-1:333333333333:key/*")),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "implicit-deny",
+        None,
+        f"no statement allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "not-resource-shape-excludes-every-key-of-the-account",
+        pol(st(action=DECRYPT, not_resource="arn:aws:kms:*:222222222222:key/*")),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "implicit-deny",
+        None,
+        f"no statement allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "not-resource-shape-may-exclude-the-key",
+        pol(st(action=DECRYPT, not_resource=KEY)),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "uncertain",
+        "S",
+        f"its NotResource {KEY} may exclude the resource (one of {KEY_SHAPE}",
+    ),
+    (
+        "not-resource-unknown-arn-may-exclude",
+        pol(st(not_resource=VAULT)),
+        {},
+        "uncertain",
+        "S",
+        f"its NotResource {VAULT} may exclude the resource (its ARN is not known here)",
+    ),
+    (
+        "deny-resource-shape-may-apply",
+        pol(ALLOW_DECRYPT, st("D", "Deny", action=DECRYPT, resource=KEY)),
+        {"resource": KEY_SHAPE, "action": DECRYPT},
+        "uncertain",
+        "D",
+        f"statement 'D' may deny {DECRYPT} to {SRC}: its Resource {KEY} may not cover",
+    ),
+    (
+        "resource-known-key-arn-matches",
+        pol(st(action=DECRYPT, resource=KEY)),
+        {"resource": KEY, "action": DECRYPT},
+        "allowed",
+        "S",
+        f"statement 'S' allows {DECRYPT} to {SRC}",
+    ),
+    (
+        "resource-known-key-arn-other-key",
+        pol(st(action=DECRYPT, resource=KEY + "x")),
+        {"resource": KEY, "action": DECRYPT},
+        "implicit-deny",
+        None,
+        f"no statement allows {DECRYPT} to {SRC}",
+    ),
+    # ARN operators compare the six parts separately (finding 8).
+    (
+        "arn-like-star-does-not-cross-colons",
+        pol(st(principal="*", condition={"ArnLike": {"aws:PrincipalArn": "arn:*:root"}})),
+        {"principal_arn": ROOT},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {ROOT}",
+    ),
+    (
+        "arn-not-like-star-does-not-cross-colons",
+        pol(ALLOW, st("D", "Deny", condition={"ArnNotLike": {"aws:PrincipalArn": "arn:*:root"}})),
+        {"principal_arn": ROOT},
+        "explicit-deny",
+        "D",
+        f"statement 'D' denies {COPY} to {ROOT}",
+    ),
+    (
+        "arn-like-part-wildcards",
+        pol(st(condition={"ArnLike": {"aws:PrincipalArn": "arn:aws*:iam::*:role/*"}})),
+        {"principal_arn": ROLE},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {ROLE}",
+    ),
+    (
+        "arn-equals-wildcard-in-last-part",
+        pol(st(condition={"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{SRC}:role/b*"}})),
+        {"principal_arn": ROLE},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {ROLE}",
+    ),
+    # Partitions (nit).
+    (
+        "principal-other-partition",
+        pol(st(principal={"AWS": f"arn:aws-cn:iam::{SRC}:root"})),
+        {"partition": "aws"},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {SRC}",
+    ),
+    (
+        "principal-partition-from-principal-arn",
+        pol(st(principal={"AWS": f"arn:aws-cn:iam::{SRC}:root"})),
+        {"principal_arn": ROLE},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {ROLE}",
+    ),
+    (
+        "principal-same-partition",
+        pol(st(principal={"AWS": f"arn:aws-cn:iam::{SRC}:root"})),
+        {"partition": "aws-cn"},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    (
+        "deny-not-principal-other-partition-applies",
+        pol(ALLOW, st("D", "Deny", not_principal={"AWS": f"arn:aws-cn:iam::{SRC}:root"})),
+        {"partition": "aws"},
+        "explicit-deny",
+        "D",
+        f"statement 'D' denies {COPY} to {SRC}",
+    ),
+    # Policy variables (nit).
+    (
+        "variable-resolved-from-context",
+        pol(
+            st(
+                principal="*",
+                condition={
+                    "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::${aws:PrincipalAccount}:*"}
+                },
+            )
+        ),
+        {"principal_arn": ROLE},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {ROLE}",
+    ),
+    (
+        "variable-resolved-mismatch",
+        pol(
+            st(
+                principal="*",
+                condition={"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}},
+            )
+        ),
+        {"context": {"aws:SourceAccount": OTHER}},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {SRC}",
+    ),
+    (
+        "variable-unknown-is-uncertain",
+        pol(st(condition={"StringEquals": {"aws:PrincipalAccount": "${aws:SourceAccount}"}})),
+        {},
+        "uncertain",
+        "S",
+        "its condition on aws:PrincipalAccount can't be evaluated here",
+    ),
+    (
+        "variable-absent-key-default",
+        pol(
+            st(
+                condition={
+                    "StringEquals": {"aws:PrincipalAccount": "${aws:SourceAccount, '" + SRC + "'}"}
+                }
+            )
+        ),
+        {"context": {"aws:SourceAccount": None}},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    (
+        "variable-literal-without-version-2012",
+        {
+            "Statement": [
+                {
+                    "Sid": "Old",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": ROOT},
+                    "Action": COPY,
+                    "Condition": {
+                        "StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}
+                    },
+                }
+            ]
+        },
+        {},
+        "implicit-deny",
+        None,
+        f"no statement allows {COPY} to {SRC}",
+    ),
+    (
+        "variable-in-resource-resolved",
+        pol(st(resource="arn:aws:backup:eu-west-1:${aws:PrincipalAccount}:backup-vault:*")),
+        {"resource": VAULT.replace("222222222222", SRC)},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    # Only literal actions count when asked (finding 9).
+    (
+        "literal-only-wildcard-does-not-count",
+        pol(st("Star", action="backup:*")),
+        {"literal_actions_only": True},
+        "implicit-deny",
+        "Star",
+        f"no statement allows {COPY} to {SRC}: statement 'Star' covers {COPY} only through the "
+        "wildcard action 'backup:*', which doesn't count: AWS Backup vault access policies don't "
+        "support a wildcard in the Action key (nor NotAction), so AWS rejects the policy",
+    ),
+    (
+        "literal-only-not-action-does-not-count",
+        pol(st("NotA", not_action="backup:Delete*")),
+        {"literal_actions_only": True},
+        "implicit-deny",
+        "NotA",
+        f"statement 'NotA' covers {COPY} only through NotAction 'backup:Delete*', which doesn't "
+        "count",
+    ),
+    (
+        "literal-only-case-insensitive",
+        pol(st(action="BACKUP:copyintobackupvault")),
+        {"literal_actions_only": True},
+        "allowed",
+        "S",
+        f"statement 'S' allows {COPY} to {SRC}",
+    ),
+    (
+        "literal-only-wildcard-deny-still-denies",
+        pol(ALLOW, st("D", "Deny", action="backup:*")),
+        {"literal_actions_only": True},
+        "explicit-deny",
+        "D",
+        f"statement 'D' denies {COPY} to {SRC}",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     ("policy", "kwargs", "verdict", "statement", "reason"),
@@ -625,7 +986,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
 def test_evaluate(
     policy: dict[str, Any], kwargs: dict[str, Any], verdict: str, statement: str | None, reason: str
 ) -> None:
-    d = evaluate(policy, principal_account=SRC, action=COPY, **kwargs)
+    d = evaluate(policy, **{"principal_account": SRC, "action": COPY, **kwargs})
     assert (d.verdict, d.statement) == (verdict, statement), d
     assert d.allowed is (verdict == "allowed")
     assert reason in d.reason, d.reason
@@ -671,6 +1032,12 @@ BAD_DOCUMENTS = [
         "action-not-string",
         {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": 3}]},
         "Statement[0].Action: expected a string or a list of strings",
+    ),
+    (
+        "bare-string-principal",
+        {"Statement": [{"Sid": "B", "Effect": "Allow", "Principal": SRC, "Action": COPY}]},
+        "statement 'B'.Principal: a bare string principal must be \"*\", got '111111111111' "
+        '(IAM rejects it as MalformedPolicyDocument); write {"AWS": "111111111111"}',
     ),
     (
         "condition-not-object",
@@ -720,6 +1087,86 @@ WILDCARD_PRINCIPALS = [
         ["S"],
     ),
     ("deny-star-is-fine", pol(st(effect="Deny", principal="*")), []),
+    (
+        # The deploy-role guard the program adds to its key policy: a Deny takes rights away.
+        "deny-star-except-deploy-role-is-fine",
+        pol(
+            st(
+                "DenyKeyDestructionExceptDeployRole",
+                "Deny",
+                principal={"AWS": "*"},
+                action=["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"],
+                condition={
+                    "StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/deploy"}
+                },
+            )
+        ),
+        [],
+    ),
+    (
+        "for-all-values-org-is-open",  # true when the key is absent
+        pol(
+            st(principal="*", condition={"ForAllValues:StringEquals": {"aws:PrincipalOrgID": ORG}})
+        ),
+        ["S"],
+    ),
+    (
+        "for-any-value-org-restricts",
+        pol(st(principal="*", condition={"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": ORG}})),
+        [],
+    ),
+    (
+        "like-arn-any-account-is-open",
+        pol(st(principal="*", condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*"}})),
+        ["S"],
+    ),
+    (
+        "arn-like-wildcard-account-is-open",
+        pol(
+            st(principal="*", condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/b"}})
+        ),
+        ["S"],
+    ),
+    (
+        "like-arn-literal-account-restricts",
+        pol(
+            st(
+                principal="*",
+                condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{SRC}:role/*"}},
+            )
+        ),
+        [],
+    ),
+    (
+        "like-account-question-marks-is-open",
+        pol(st(principal="*", condition={"StringLike": {"aws:PrincipalAccount": "????????????"}})),
+        ["S"],
+    ),
+    (
+        "like-org-wildcard-is-open",
+        pol(st(principal="*", condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}})),
+        ["S"],
+    ),
+    (
+        "like-org-paths-literal-org-restricts",
+        pol(st(principal="*", condition={"StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/*"}})),
+        [],
+    ),
+    (
+        "one-open-value-is-open",
+        pol(st(principal="*", condition={"StringLike": {"aws:PrincipalAccount": [SRC, "1*"]}})),
+        ["S"],
+    ),
+    (
+        "variable-value-is-open",
+        pol(
+            st(
+                principal="*",
+                condition={"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}},
+            )
+        ),
+        ["S"],
+    ),
     ("not-principal-allow", pol(st(not_principal={"AWS": ROOT})), ["S"]),
 ]
 
@@ -744,3 +1191,23 @@ def test_actions_with_wildcards_lists_each_and_not_action() -> None:
         ("A", "backup:Get?"),
         ("B", "NotAction backup:DeleteRecoveryPoint"),
     ]
+
+
+ARN_MATCHES = [
+    ("exact", ROLE, ROLE, True),
+    ("star-in-last-part", f"arn:aws:iam::{SRC}:*", ROLE, True),
+    ("last-part-keeps-colons", "arn:aws:backup:*:*:*", VAULT, True),
+    ("star-does-not-cross-parts", "arn:*:root", ROOT, False),
+    ("star-per-part", "arn:*:*:*:*:root", ROOT, True),
+    ("question-mark-in-account", "arn:aws:iam::????????????:root", ROOT, True),
+    ("short-pattern", "arn:aws:iam::*", ROOT, False),
+    ("not-an-arn", "arn:aws:iam::*:root", "111111111111", False),
+    ("case-sensitive", ROLE.upper(), ROLE, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"), [a[1:] for a in ARN_MATCHES], ids=[a[0] for a in ARN_MATCHES]
+)
+def test_arn_match_globs_each_of_the_six_parts(pattern: str, value: str, expected: bool) -> None:
+    assert arn_match(pattern, value) is expected

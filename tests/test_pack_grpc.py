@@ -252,7 +252,13 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
         edit_policy(
             "backup-vault-policy", lambda d: d["Statement"][0].update(Action="backup:Copy*")
         ),
-        {"backup-vault-policy-no-wildcard-actions": "wildcard action 'backup:Copy*'"},
+        {
+            "backup-vault-policy-no-wildcard-actions": "wildcard action 'backup:Copy*'",
+            # AWS Backup rejects the policy: the wildcard grant does not count either.
+            "backup-vault-policy-grants-source": "statement 'AllowSourceAccountToCopyIn' covers "
+            "backup:CopyIntoBackupVault only through the wildcard action 'backup:Copy*', which "
+            "doesn't count",
+        },
         True,
     ),
     (
@@ -292,6 +298,36 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
             ),
         ),
         {"backup-vault-key-policy-grants-source": "statement 'NoDecrypt' denies kms:Decrypt"},
+        True,
+    ),
+    (
+        "backup-key-use-only-for-grants",  # kms:GrantIsForAWSResource is absent from Decrypt...
+        edit_policy(
+            "backup-vault-key",
+            lambda d: next(s for s in d["Statement"] if s["Sid"] == BACKUP_KEY_USE).update(
+                Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}
+            ),
+        ),
+        {
+            "backup-vault-key-policy-grants-source": f"does not let {SRC} kms:Encrypt, "
+            f"kms:Decrypt, kms:ReEncryptFrom, kms:ReEncryptTo, kms:GenerateDataKey, "
+            f"kms:GenerateDataKeyWithoutPlaintext, kms:DescribeKey: no statement allows "
+            f"kms:Encrypt to {SRC}"
+        },
+        True,
+    ),
+    (
+        "backup-key-use-on-another-key",
+        edit_policy(
+            "backup-vault-key",
+            lambda d: next(s for s in d["Statement"] if s["Sid"] == BACKUP_KEY_USE).update(
+                Resource=f"arn:aws:kms:eu-west-1:{BAK}:key/another"
+            ),
+        ),
+        {
+            "backup-vault-key-policy-grants-source": f"its Resource arn:aws:kms:eu-west-1:{BAK}:"
+            f"key/another may not cover the resource (one of arn:aws:kms:eu-west-1:{BAK}:key/*"
+        },
         True,
     ),
     (
@@ -606,3 +642,65 @@ def test_unexpected_shape_is_a_violation_not_a_crash(pack: PolicyPackProcess) ->
     assert last_line(lifecycle) == (
         "could not check `plan`: ValueError: rules[0] is not an object: 'oops'"
     )
+
+
+def _upcoming_guards(stack: Stack) -> None:
+    """What components/documents.py is about to add: Deny statements that keep policy, lock and
+    key destruction with the deploy role, and an SNS topic policy without a condition."""
+    deploy = f"arn:aws:iam::{BAK}:role/backup-deployer"
+    not_deploy = {"StringNotLike": {"aws:PrincipalArn": deploy}}
+    vault_policy = _of_type(stack, "aws:backup/vaultPolicy:VaultPolicy", "backup-vault")
+    doc = json.loads(vault_policy["properties"]["policy"])
+    doc["Statement"].append(
+        {
+            "Sid": "DenyPolicyAndLockChangesExceptDeployRole",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": [
+                "backup:PutBackupVaultAccessPolicy",
+                "backup:DeleteBackupVaultAccessPolicy",
+                "backup:DeleteBackupVaultLockConfiguration",
+            ],
+            "Resource": "*",
+            "Condition": not_deploy,
+        }
+    )
+    vault_policy["properties"]["policy"] = json.dumps(doc)
+    key = _of_type(stack, "aws:kms/key:Key", "backup-vault-key")
+    doc = json.loads(key["properties"]["policy"])
+    doc["Statement"].append(
+        {
+            "Sid": "DenyKeyDestructionExceptDeployRole",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"],
+            "Resource": "*",
+            "Condition": not_deploy,
+        }
+    )
+    key["properties"]["policy"] = json.dumps(doc)
+    for r in stack:
+        if r["type"] == "aws:sns/topicPolicy:TopicPolicy":
+            doc = json.loads(r["properties"]["policy"])
+            for statement in doc["Statement"]:
+                statement.pop("Condition", None)
+            r["properties"]["policy"] = json.dumps(doc)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+@pytest.mark.parametrize("configured", [False, True], ids=["inferred", "configured"])
+def test_real_program_with_deploy_role_guards_passes(
+    pack: PolicyPackProcess,
+    real_runs: dict[tuple[str, bool], Stack],
+    stack: str,
+    preview: bool,
+    configured: bool,
+) -> None:
+    """Deny statements on other actions don't make the checked grants uncertain, and a Deny to
+    `*` is not an open principal."""
+    resources = _real(real_runs, stack, preview)
+    _upcoming_guards(resources)
+    pack.configure(policy_config(stack) if configured else {})
+    diags = pack.analyze_all(resources)
+    assert [summary([d]) for d in diags if d.mandatory] == []

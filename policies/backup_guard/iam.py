@@ -10,16 +10,17 @@ API (shared by the policy pack and `tools/verify`):
   `PolicyDocumentError` (a `ValueError`) with a message a user can act on when the document is not
   JSON, not a policy, has a bad `Effect`, lacks `Action`/`NotAction`, `Principal`/`NotPrincipal`...
 - `evaluate(policy, *, principal_account, action, resource="*", principal_arn=None, context=None,
-  org_id=None) -> Decision` with `Decision.verdict` one of `allowed`, `explicit-deny`,
-  `implicit-deny`, `uncertain`.
+  org_id=None, partition=None, literal_actions_only=False) -> Decision` with `Decision.verdict`
+  one of `allowed`, `explicit-deny`, `implicit-deny`, `uncertain`.
 - `wildcard_principal_statements(doc)`, `actions_with_wildcards(doc)`: the shapes the pack's
   rules reject outright.
 
 Semantics, and the decisions taken where IAM leaves room:
 
-- Statement as an object or a list; `Principal` as `"*"`, `{"AWS": str | list}`, a bare 12-digit
-  account id, an account root ARN (`arn:aws:iam::ACCOUNT:root`), a role/user/assumed-role ARN,
-  `{"Service": ...}` / `{"Federated": ...}` / `{"CanonicalUser": ...}`; `NotPrincipal`.
+- Statement as an object or a list; `Principal` as `"*"`, `{"AWS": str | list}` (a 12-digit
+  account id, an account root ARN `arn:aws:iam::ACCOUNT:root`, a role/user/assumed-role ARN),
+  `{"Service": ...}` / `{"Federated": ...}` / `{"CanonicalUser": ...}`; `NotPrincipal`. A bare
+  string other than `"*"` is a `PolicyDocumentError` (IAM: MalformedPolicyDocument).
 - **Account-level question** (no `principal_arn`): a grant to `"*"`, to the bare account id or to
   the account root ARN lets the account in (IAM then delegates to the account's own policies). A
   grant to one *specific* role or user of the account is **not** proof that the account is let in:
@@ -28,20 +29,27 @@ Semantics, and the decisions taken where IAM leaves room:
   `principal_arn` given, that exact ARN (or its account) matches.
   A `Deny` naming a specific principal of the account, asked at account level, *may* apply
   (verdict `uncertain`). A `Deny` with `NotPrincipal` that excludes only the account root may still
-  apply to the account's roles (AWS: the roles must be listed too): `uncertain`.
+  apply to the account's roles (AWS: the roles must be listed too): `uncertain`. A principal ARN
+  of another partition (`arn:aws-cn:...`) never matches when the caller's partition is known.
 - Service principals never match an account.
 - `Action`/`NotAction`: `*` and `?` wildcards, case-insensitive. `Resource`/`NotResource`:
-  wildcards,
-  case-sensitive. `resource="*"` means "the resource this policy is attached to, ARN not given":
-  every `Resource` element is then assumed to cover it and no `NotResource` to exclude it.
+  wildcards, case-sensitive, matched against `resource`. When `resource` is itself a glob (the
+  ARN is not known, only its shape, e.g. `arn:aws:kms:eu-west-1:222222222222:key/*`; `"*"`: no
+  shape at all), a `Resource` covers it only if it matches every ARN of that shape, a
+  `NotResource` excludes it only if it matches every one; a pattern that may match some of them
+  makes an `Allow` not proof and a `Deny` possible (`uncertain`, the reason names the pattern).
 - Explicit `Deny` beats any `Allow`.
 - Conditions: all operators and keys ANDed, the values of one key ORed. Evaluated keys:
   `aws:PrincipalAccount` and `kms:CallerAccount` (= `principal_account`), `aws:PrincipalArn`
-  (when `principal_arn` is given), `aws:PrincipalOrgID` (when `org_id` is given), and any key in
-  `context` (case-insensitive). Operators: String*, Arn*, Bool, Null, Numeric*, with `ForAnyValue:`,
-  `ForAllValues:` and `...IfExists`. Any other key or operator is *unevaluable*: an `Allow` under it
-  is not proof (`uncertain`) and a `Deny` under it may apply (`uncertain` when something else
-  allows), and the reason names the condition key.
+  (when `principal_arn` is given; otherwise present with an unknown value), `aws:PrincipalOrgID`
+  (when `org_id` is given), and any key in `context` (case-insensitive); a `context` key mapped to
+  `None` is *known absent*. Operators: String*, Arn* (each of the six ARN parts globbed
+  separately), Bool, Null, Numeric*, with `ForAnyValue:`, `ForAllValues:` and `...IfExists`.
+  A known-absent key makes a condition false, except `...IfExists`, `ForAllValues:` and the
+  negated operators (true) and `Null` (true for `"true"`). Policy variables (`${aws:...}`,
+  Version 2012-10-17) are substituted from the known keys. Any other key, operator or variable is
+  *unevaluable*: an `Allow` under it is not proof (`uncertain`) and a `Deny` under it may apply
+  (`uncertain` when something else allows), and the reason names the condition key.
 """
 
 from __future__ import annotations
@@ -68,7 +76,10 @@ __all__ = [
 Verdict = Literal["allowed", "explicit-deny", "implicit-deny", "uncertain"]
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
-_IAM_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:(iam|sts)::(\d{12}):(.+)$")
+_IAM_ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):(iam|sts)::(\d{12}):(.+)$")
+_ORG_RE = re.compile(r"^o-[a-z0-9]{10,32}$")
+_VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
+_GLOB_CHARS = frozenset("*?")
 
 # Condition keys that tie a statement to an account or an organization: a wildcard principal
 # restricted by one of these (with a positive operator) is not "anyone".
@@ -148,8 +159,11 @@ def _parse_principal(value: Any, where: str) -> dict[str, list[str]]:
     if value == "*":
         return {"*": ["*"]}
     if isinstance(value, str):
-        # Not valid in a real policy, but seen in hand-written ones: treat a bare id/ARN as AWS.
-        return {"AWS": [value]}
+        # IAM accepts only "*" as a bare string (MalformedPolicyDocument otherwise).
+        raise PolicyDocumentError(
+            f'{where}: a bare string principal must be "*", got {value!r} (IAM rejects it as '
+            f'MalformedPolicyDocument); write {{"AWS": {json.dumps(value)}}}'
+        )
     if not isinstance(value, Mapping) or not value:
         raise PolicyDocumentError(
             f'{where}: expected "*" or an object such as '
@@ -272,6 +286,46 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
     return _glob(pattern, ignore_case).match(value) is not None
 
 
+def _has_glob(text: str) -> bool:
+    return any(c in _GLOB_CHARS for c in text)
+
+
+def arn_match(pattern: str, value: str) -> bool:
+    """`ArnLike`/`ArnEquals`: each of the six colon-separated parts is globbed on its own (the
+    last part keeps the rest of the ARN, colons included), so `*` never crosses a colon of the
+    first five parts: `arn:*:root` does not match `arn:aws:iam::111111111111:root`."""
+    pp, vp = pattern.split(":", 5), value.split(":", 5)
+    if len(pp) != 6 or len(vp) != 6:
+        return False
+    return all(wildcard_match(p, v) for p, v in zip(pp, vp, strict=True))
+
+
+def _glob_includes(pattern: str, shape: str) -> bool:
+    """True if every string the glob `shape` stands for matches `pattern` (sufficient test: the
+    wildcards of `shape` may only be absorbed by `*`s of `pattern`)."""
+    rx = "".join(".*" if c == "*" else "[^\x00]" if c == "?" else re.escape(c) for c in pattern)
+    probe = "".join("\x00" if c in _GLOB_CHARS else c for c in shape)
+    return re.fullmatch(rx, probe, re.DOTALL) is not None
+
+
+def _glob_may_overlap(pattern: str, shape: str) -> bool:
+    """False only when no string can match both globs (their literal ends disagree)."""
+    if not _has_glob(pattern):
+        return wildcard_match(shape, pattern)
+
+    def head(s: str) -> str:
+        return s[: next((i for i, c in enumerate(s) if c in _GLOB_CHARS), len(s))]
+
+    def tail(s: str) -> str:
+        return head(s[::-1])[::-1]
+
+    a, b = head(pattern), head(shape)
+    if not (a.startswith(b) or b.startswith(a)):
+        return False
+    a, b = tail(pattern), tail(shape)
+    return a.endswith(b) or b.endswith(a)
+
+
 class _Tri(Enum):
     YES = "yes"
     NO = "no"
@@ -281,11 +335,63 @@ class _Tri(Enum):
 @dataclass
 class _Match:
     state: _Tri
-    note: str = ""  # why MAYBE (or why a near miss), for the reason
+    note: str = ""  # why MAYBE (or why a near miss / why NO), for the reason
     keys: list[str] = field(default_factory=list)  # unevaluable condition keys
 
 
-def _principal_entry(entry: str, account: str, arn: str | None) -> _Match:
+@dataclass(frozen=True)
+class _Ctx:
+    """The request context as far as it is known.
+
+    `values`: keys present with known values (lower-case keys); `absent`: keys known to be absent
+    from the request; `present`: keys present whose value is not known (e.g. `aws:PrincipalArn`
+    at account level). Any other key is unknown: present or not, any value.
+    """
+
+    values: Mapping[str, list[str]]
+    absent: frozenset[str]
+    present: frozenset[str]
+    variables: bool  # policy variables are only substituted in Version 2012-10-17
+
+    def state(self, key: str) -> Literal["known", "absent", "present", "unknown"]:
+        k = key.lower()
+        if k in self.values:
+            return "known"
+        if k in self.absent:
+            return "absent"
+        if k in self.present:
+            return "present"
+        return "unknown"
+
+
+def _resolve(text: str, ctx: _Ctx) -> str | None:
+    """Substitute policy variables (`${aws:PrincipalAccount}`, `${$}`, `${key, 'default'}`) from
+    the context; None when one can't be resolved here (the caller treats that as unknown)."""
+    if not ctx.variables or "${" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for m in _VARIABLE_RE.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        name, _, default = (part.strip() for part in m.group(1).partition(","))
+        if name == "$":
+            out.append("$")
+            continue
+        values = ctx.values.get(name.lower())
+        if values is not None and len(values) == 1:
+            out.append(values[0])
+        elif ctx.state(name) == "absent" and len(default) >= 2 and default[0] == default[-1] == "'":
+            out.append(default[1:-1])
+        else:
+            # Unknown or multi-valued key, or ${*}/${?} (a literal wildcard character, which
+            # a glob here can't express): not decidable here.
+            return None
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _principal_entry(entry: str, account: str, arn: str | None, partition: str | None) -> _Match:
     """Does one AWS principal entry designate the caller?"""
     if entry == "*":
         return _Match(_Tri.YES)
@@ -294,8 +400,8 @@ def _principal_entry(entry: str, account: str, arn: str | None) -> _Match:
     m = _IAM_ARN_RE.match(entry)
     if not m:
         return _Match(_Tri.NO)
-    entry_account, rest = m.group(2), m.group(3)
-    if entry_account != account:
+    entry_partition, entry_account, rest = m.group(1), m.group(3), m.group(4)
+    if entry_account != account or (partition is not None and entry_partition != partition):
         return _Match(_Tri.NO)
     if rest == "root":
         return _Match(_Tri.YES)
@@ -304,13 +410,15 @@ def _principal_entry(entry: str, account: str, arn: str | None) -> _Match:
     return _Match(_Tri.MAYBE, f"grants only {entry}, not the account {account}")
 
 
-def _principal_applies(st: Statement, account: str, arn: str | None) -> _Match:
+def _principal_applies(
+    st: Statement, account: str, arn: str | None, partition: str | None
+) -> _Match:
     if st.principal is not None:
         if "*" in st.principal:
             return _Match(_Tri.YES)
         best = _Match(_Tri.NO)
         for entry in st.principal.get("AWS", []):
-            m = _principal_entry(entry, account, arn)
+            m = _principal_entry(entry, account, arn, partition)
             if m.state is _Tri.YES:
                 return m
             if m.state is _Tri.MAYBE:
@@ -322,13 +430,15 @@ def _principal_applies(st: Statement, account: str, arn: str | None) -> _Match:
         return _Match(_Tri.NO)
     for entry in st.not_principal.get("AWS", []):
         if _ACCOUNT_RE.match(entry):
-            entry = f"arn:aws:iam::{entry}:root"
+            entry = f"arn:{partition or 'aws'}:iam::{entry}:root"
         m = _IAM_ARN_RE.match(entry)
-        if not m or m.group(2) != account:
+        if not m or m.group(3) != account:
+            continue
+        if partition is not None and m.group(1) != partition:
             continue
         if arn is not None and arn == entry:
             return _Match(_Tri.NO)
-        if arn is None and m.group(3) == "root":
+        if arn is None and m.group(4) == "root":
             return _Match(
                 _Tri.MAYBE,
                 f"NotPrincipal excludes {entry} but not the other principals of {account}",
@@ -345,18 +455,58 @@ def _action_applies(st: Statement, action: str) -> bool:
     return not any(wildcard_match(p, action, ignore_case=True) for p in st.not_action)
 
 
-def _resource_applies(st: Statement, resource: str) -> bool:
+def _wildcard_route(st: Statement, action: str) -> str | None:
+    """How `st` covers `action` when it does not name it literally: the wildcard or NotAction."""
+    if st.not_action is not None:
+        return f"NotAction {', '.join(repr(a) for a in st.not_action)}"
+    assert st.action is not None
+    if any(a.lower() == action.lower() for a in st.action):
+        return None
+    hits = [a for a in st.action if wildcard_match(a, action, ignore_case=True)]
+    return f"the wildcard action {hits[0]!r}"
+
+
+def _resource_covers(pattern: str, resource: str) -> _Tri:
+    if not _has_glob(resource):
+        return _Tri.YES if wildcard_match(pattern, resource) else _Tri.NO
+    # `resource` stands for one ARN among those it matches, which one unknown.
+    if _glob_includes(pattern, resource):
+        return _Tri.YES
+    return _Tri.MAYBE if _glob_may_overlap(pattern, resource) else _Tri.NO
+
+
+def _resource_applies(st: Statement, resource: str, ctx: _Ctx) -> _Match:
+    negated = st.resource is None
+    patterns = st.not_resource if negated else st.resource
+    if patterns is None:
+        return _Match(_Tri.YES)
+    hits: list[str] = []
+    maybes: list[str] = []
+    for raw in patterns:
+        pattern = _resolve(raw, ctx)
+        state = _Tri.MAYBE if pattern is None else _resource_covers(pattern, resource)
+        if state is _Tri.YES:
+            hits.append(raw)
+        elif state is _Tri.MAYBE:
+            maybes.append(raw)
     if resource == "*":
-        # The resource the policy is attached to, ARN not given: Resource covers it, and only a
-        # wildcard NotResource excludes it.
-        if st.not_resource is not None:
-            return "*" not in st.not_resource
-        return True
-    if st.resource is not None:
-        return any(wildcard_match(p, resource) for p in st.resource)
-    if st.not_resource is not None:
-        return not any(wildcard_match(p, resource) for p in st.not_resource)
-    return True
+        what = "the resource (its ARN is not known here)"
+    elif _has_glob(resource):
+        what = f"the resource (one of {resource}, its ARN is not known here)"
+    else:
+        what = resource
+    listed = ", ".join(maybes)
+    if not negated:
+        if hits:
+            return _Match(_Tri.YES)
+        if maybes:
+            return _Match(_Tri.MAYBE, f"its Resource {listed} may not cover {what}")
+        return _Match(_Tri.NO)
+    if hits:
+        return _Match(_Tri.NO)
+    if maybes:
+        return _Match(_Tri.MAYBE, f"its NotResource {listed} may exclude {what}")
+    return _Match(_Tri.YES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,13 +543,13 @@ _NEGATED = {
 
 def _compare(op: str, value: str, pattern: str) -> bool | None:
     """Positive form of `op` (negations are handled by the caller); None if not comparable."""
-    if op in ("stringequals", "stringnotequals", "arnequals", "arnnotequals"):
-        if op.startswith("arn"):
-            return wildcard_match(pattern, value)
+    if op in ("arnequals", "arnnotequals", "arnlike", "arnnotlike"):
+        return arn_match(pattern, value)
+    if op in ("stringequals", "stringnotequals"):
         return value == pattern
     if op in ("stringequalsignorecase", "stringnotequalsignorecase"):
         return value.lower() == pattern.lower()
-    if op in ("stringlike", "stringnotlike", "arnlike", "arnnotlike"):
+    if op in ("stringlike", "stringnotlike"):
         return wildcard_match(pattern, value)
     if op == "bool":
         return value.lower() == pattern.lower()
@@ -417,9 +567,18 @@ def _compare(op: str, value: str, pattern: str) -> bool | None:
     }.get(op)
 
 
-def _eval_condition(
-    condition: Mapping[str, Mapping[str, list[str]]], ctx: Mapping[str, list[str]]
-) -> _Match:
+def _absent_key_result(op: str, qualifier: str | None, if_exists: bool) -> bool:
+    """The value of a condition whose key is known to be absent from the request (IAM: a
+    missing key makes a condition false, except `...IfExists`, `ForAllValues:` and the
+    negated operators, which are true)."""
+    if qualifier == "forallvalues" or if_exists:
+        return True
+    if qualifier == "foranyvalue":
+        return False
+    return op in _NEGATED
+
+
+def _eval_condition(condition: Mapping[str, Mapping[str, list[str]]], ctx: _Ctx) -> _Match:
     unknown: list[str] = []
     for raw_op, block in condition.items():
         op = raw_op.lower()
@@ -433,26 +592,40 @@ def _eval_condition(
         if if_exists:
             op = op[: -len("ifexists")]
         for key, patterns in block.items():
-            present = key.lower() in ctx
+            state = ctx.state(key)
             if op == "null":
-                if not present:
+                if state == "unknown":
                     unknown.append(key)
                     continue
                 want_absent = patterns[0].lower() == "true"
-                if want_absent:  # the key is present in the request
-                    return _Match(_Tri.NO, f"condition Null {key} is false")
+                if want_absent != (state == "absent"):
+                    found = "absent from" if state == "absent" else "present in"
+                    return _Match(
+                        _Tri.NO, f"condition Null {key} is false: the key is {found} the request"
+                    )
                 continue
             if op not in _STRING_OPS:
                 unknown.append(key)
                 continue
-            if not present:
+            if state == "absent":
+                if _absent_key_result(op, qualifier, if_exists):
+                    continue
+                return _Match(
+                    _Tri.NO,
+                    f"condition {raw_op} {key} is false: the key is absent from the request",
+                )
+            if state != "known":
                 unknown.append(key)
                 continue
-            values = ctx[key.lower()]
+            resolved = [_resolve(p, ctx) for p in patterns]
+            if any(p is None for p in resolved):
+                unknown.append(key)
+                continue
+            values = ctx.values[key.lower()]
             negated = op in _NEGATED
             results: list[bool] = []
             for v in values:
-                hits = [_compare(op, v, p) for p in patterns]
+                hits = [_compare(op, v, p) for p in resolved if p is not None]
                 if any(h is None for h in hits):
                     unknown.append(key)
                     break
@@ -475,19 +648,31 @@ def _context(
     principal_account: str,
     principal_arn: str | None,
     org_id: str | None,
-    extra: Mapping[str, str | Sequence[str]] | None,
-) -> dict[str, list[str]]:
-    ctx: dict[str, list[str]] = {
+    extra: Mapping[str, str | Sequence[str] | None] | None,
+    variables: bool,
+) -> _Ctx:
+    values: dict[str, list[str]] = {
         "aws:principalaccount": [principal_account],
         "kms:calleraccount": [principal_account],
     }
+    present: set[str] = set()
+    absent: set[str] = set()
     if principal_arn is not None:
-        ctx["aws:principalarn"] = [principal_arn]
+        values["aws:principalarn"] = [principal_arn]
+    else:
+        present.add("aws:principalarn")  # every authenticated caller has one
     if org_id is not None:
-        ctx["aws:principalorgid"] = [org_id]
+        values["aws:principalorgid"] = [org_id]
     for k, v in (extra or {}).items():
-        ctx[k.lower()] = [v] if isinstance(v, str) else [str(x) for x in v]
-    return ctx
+        key = k.lower()
+        vals = [] if v is None else [v] if isinstance(v, str) else [str(x) for x in v]
+        if vals:
+            values[key] = vals
+            absent.discard(key)
+        else:
+            values.pop(key, None)
+            absent.add(key)
+    return _Ctx(values, frozenset(absent), frozenset(present - set(values) - absent), variables)
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +683,19 @@ def _q(label: str) -> str:
     return f"'{label}'"
 
 
+def _partition_of(arn: str | None) -> str | None:
+    if arn and arn.startswith("arn:"):
+        part = arn.split(":")[1]
+        return part if part and not _has_glob(part) else None
+    return None
+
+
+WILDCARD_VAULT_ACTION_NOTE = (
+    "doesn't count: AWS Backup vault access policies don't support a wildcard in the Action key "
+    "(nor NotAction), so AWS rejects the policy"
+)
+
+
 def evaluate(
     policy: PolicyDocument | str | Mapping[str, Any],
     *,
@@ -505,34 +703,61 @@ def evaluate(
     action: str,
     resource: str = "*",
     principal_arn: str | None = None,
-    context: Mapping[str, str | Sequence[str]] | None = None,
+    context: Mapping[str, str | Sequence[str] | None] | None = None,
     org_id: str | None = None,
+    partition: str | None = None,
+    literal_actions_only: bool = False,
 ) -> Decision:
     """Decide whether `policy` lets `principal_account` (or `principal_arn`) do `action`.
+
+    `resource`: the ARN the policy is judged for; a glob (e.g. `arn:aws:kms:R:A:key/*`) when
+    only its shape is known, `"*"` when nothing is. `context`: request keys and their values; a
+    key mapped to `None` (or `[]`) is known to be *absent* from the request. `partition`: the
+    caller's partition (`aws`, `aws-cn`, ...), taken from `principal_arn` when not given.
+    `literal_actions_only`: an `Allow` counts only when it names `action` literally (AWS Backup
+    vault access policies reject wildcard actions and `NotAction`).
 
     Raises `PolicyDocumentError` when `policy` is not a policy (callers report it as a violation).
     """
     doc = parse_policy(policy)
-    ctx = _context(principal_account, principal_arn, org_id, context)
+    ctx = _context(
+        principal_account, principal_arn, org_id, context, variables=doc.version == "2012-10-17"
+    )
+    partition = partition or _partition_of(principal_arn)
     who = principal_arn or principal_account
 
     allows: list[str] = []
-    maybe_allows: list[tuple[str, str]] = []
+    maybe_allows: list[tuple[str, str, bool]] = []  # (label, why, only a condition is unknown)
     near_misses: list[tuple[str, str]] = []
     maybe_denies: list[tuple[str, str]] = []
 
     for st in doc.statements:
-        if not _action_applies(st, action) or not _resource_applies(st, resource):
+        if not _action_applies(st, action):
             continue
-        pm = _principal_applies(st, principal_account, principal_arn)
+        rm = _resource_applies(st, resource, ctx)
+        if rm.state is _Tri.NO:
+            continue
+        pm = _principal_applies(st, principal_account, principal_arn, partition)
         if pm.state is _Tri.NO:
             continue
         cm = _eval_condition(st.condition, ctx)
         if cm.state is _Tri.NO:
             continue
+        if literal_actions_only and st.effect == "Allow":
+            route = _wildcard_route(st, action)
+            if route is not None:
+                near_misses.append(
+                    (
+                        st.label,
+                        f"covers {action} only through {route}, which {WILDCARD_VAULT_ACTION_NOTE}",
+                    )
+                )
+                continue
         uncertain_bits = []
         if pm.state is _Tri.MAYBE:
             uncertain_bits.append(pm.note)
+        if rm.state is _Tri.MAYBE:
+            uncertain_bits.append(rm.note)
         if cm.state is _Tri.MAYBE:
             keys = ", ".join(cm.keys)
             uncertain_bits.append(f"its condition on {keys} can't be evaluated here")
@@ -547,10 +772,11 @@ def evaluate(
             maybe_denies.append((st.label, "; ".join(uncertain_bits)))
         elif not uncertain_bits:
             allows.append(st.label)
-        elif pm.state is _Tri.MAYBE and cm.state is not _Tri.MAYBE:
+        elif pm.state is _Tri.MAYBE and cm.state is not _Tri.MAYBE and rm.state is not _Tri.MAYBE:
             near_misses.append((st.label, pm.note))
         else:
-            maybe_allows.append((st.label, "; ".join(uncertain_bits)))
+            only_condition = pm.state is not _Tri.MAYBE and rm.state is not _Tri.MAYBE
+            maybe_allows.append((st.label, "; ".join(uncertain_bits), only_condition))
 
     if maybe_denies and (allows or maybe_allows):
         label, why = maybe_denies[0]
@@ -565,12 +791,15 @@ def evaluate(
             True, "allowed", allows[0], f"statement {_q(allows[0])} allows {action} to {who}"
         )
     if maybe_allows:
-        label, why = maybe_allows[0]
+        label, why, only_condition = maybe_allows[0]
+        how = (
+            "allows {} to {} only under a condition" if only_condition else "may not allow {} to {}"
+        )
         return Decision(
             False,
             "uncertain",
             label,
-            f"statement {_q(label)} allows {action} to {who} only under a condition: {why}",
+            f"statement {_q(label)} {how.format(action, who)}: {why}",
         )
     if near_misses:
         label, why = near_misses[0]
@@ -586,11 +815,40 @@ def evaluate(
 # --------------------------------------------------------------------------------------------
 # Shape checks
 
+_ACCOUNT_VALUE_KEYS = frozenset(
+    k.lower() for k in ("aws:PrincipalAccount", "aws:SourceAccount", "kms:CallerAccount")
+)
+_ORG_VALUE_KEYS = frozenset(k.lower() for k in ("aws:PrincipalOrgID", "aws:SourceOrgID"))
+_ORG_PATH_KEYS = frozenset(k.lower() for k in ("aws:PrincipalOrgPaths", "aws:SourceOrgPaths"))
+_ARN_VALUE_KEYS = frozenset(k.lower() for k in ("aws:PrincipalArn", "aws:SourceArn"))
+
+
+def _restricting_value(key: str, value: str) -> bool:
+    """Does `value` (of a positive condition on `key`) name one account or organization
+    literally? Wildcards elsewhere are fine (`arn:aws:iam::111111111111:role/*`,
+    `o-abcdefghij/*`); in the account or org id part they are not (`arn:aws:iam::*`,
+    `????????????`); a policy variable (`${aws:PrincipalAccount}`) matches everyone."""
+    if "${" in value:
+        return False
+    if key in _ACCOUNT_VALUE_KEYS:
+        return _ACCOUNT_RE.match(value) is not None
+    if key in _ORG_VALUE_KEYS:
+        return _ORG_RE.match(value) is not None
+    if key in _ORG_PATH_KEYS:
+        return _ORG_RE.match(value.split("/", 1)[0]) is not None
+    if key in _ARN_VALUE_KEYS:
+        parts = value.split(":", 5)
+        return len(parts) == 6 and _ACCOUNT_RE.match(parts[4]) is not None
+    return False
+
 
 def _restricting_condition(condition: Mapping[str, Mapping[str, list[str]]]) -> bool:
     """True if a positive condition ties the statement to accounts / an organization."""
     for raw_op, block in condition.items():
-        op = raw_op.lower().split(":")[-1]
+        parts = raw_op.lower().split(":")
+        qualifier, op = (parts[0], parts[-1]) if len(parts) > 1 else (None, parts[0])
+        if qualifier == "forallvalues":
+            continue  # true when the key is absent: no restriction for callers without it
         if op.endswith("ifexists"):
             continue  # absent key = condition true: no restriction for callers without it
         if op not in (
@@ -602,7 +860,8 @@ def _restricting_condition(condition: Mapping[str, Mapping[str, list[str]]]) -> 
         ):
             continue
         for key, values in block.items():
-            if key.lower() in RESTRICTING_CONDITION_KEYS and not any(v == "*" for v in values):
+            k = key.lower()
+            if k in RESTRICTING_CONDITION_KEYS and all(_restricting_value(k, v) for v in values):
                 return True
     return False
 
@@ -611,6 +870,7 @@ def wildcard_principal_statements(doc: PolicyDocument | str | Mapping[str, Any])
     """Labels of `Allow` statements open to any principal without an account/org condition.
 
     Wildcard forms: `"*"`, `{"AWS": "*"}`, and `NotPrincipal` (everyone but the listed ones).
+    A `Deny` to `*` is never "open": it takes rights away.
     """
     parsed = parse_policy(doc)
     out = []

@@ -28,7 +28,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import rules
 from .topology import KEY, PLAN, VAULT, VAULT_LOCK, VAULT_POLICY, Topology, build, vault_name
-from .values import NotKnownYet, Provider, Resource, is_unknown, vault_arn
+from .values import NotKnownYet, Provider, Resource, is_unknown, key_arn, vault_arn
 
 PACK_NAME = "cross-account-backup-guard"
 
@@ -327,7 +327,7 @@ def _key_grants_source_resource(res: Resource, config: Config) -> list[str]:
         res.props,
         subject=f"key policy of `{res.name}`",
         source_accounts=sources,
-        region=res.region,
+        key_arn=key_arn(res),
         org_id=_org(config),
     )
 
@@ -346,7 +346,7 @@ def _key_grants_source_stack(topo: Topology, config: Config) -> list[tuple[str, 
                 key.props,
                 subject=f"key policy of `{key.name}` (key of vault `{vault.name}`)",
                 source_accounts=sorted(topo.sources_of[vault.urn]),
-                region=key.region,
+                key_arn=key_arn(key),
                 org_id=_org(config),
             )
         )
@@ -365,7 +365,7 @@ def _source_key_resource(res: Resource, config: Config) -> list[str]:
         res.props,
         subject=f"key policy of `{res.name}`",
         backup_accounts=backups,
-        region=res.region,
+        key_arn=key_arn(res),
         org_id=_org(config),
     )
 
@@ -384,7 +384,7 @@ def _source_key_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
                 key.props,
                 subject=f"key policy of `{key.name}` (key of vault `{vault.name}`)",
                 backup_accounts=sorted(topo.backups_of[vault.urn]),
-                region=key.region,
+                key_arn=key_arn(key),
                 org_id=_org(config),
             )
         )

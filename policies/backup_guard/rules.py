@@ -11,7 +11,7 @@ unknown during preview (the pack reports that as pulumi-policy does for unknown 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import iam
@@ -45,12 +45,25 @@ SOURCE_KEY_ACTIONS = (
 COLD_TO_DELETE_MIN_DAYS = 90
 
 
-def _kms_context(region: str | None) -> dict[str, str]:
-    """What IAM knows when AWS Backup uses a key on an account's behalf."""
-    ctx = {"kms:GrantIsForAWSResource": "true", "aws:SecureTransport": "true"}
-    if region:
-        ctx["kms:ViaService"] = f"backup.{region}.amazonaws.com"
-    return ctx
+# KMS actions whose requests carry `kms:GrantIsForAWSResource` (AWS KMS condition keys).
+GRANT_ACTIONS = frozenset(
+    a.lower() for a in ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+)
+
+# AWS Backup calls over TLS; it is the only thing known about a vault request's context.
+VAULT_CONTEXT: Mapping[str, str | None] = {"aws:SecureTransport": "true"}
+
+
+def kms_context(action: str) -> dict[str, str | None]:
+    """What IAM knows when an account uses a key through AWS Backup (or the service it drives).
+
+    `kms:GrantIsForAWSResource` is in the request of the grant operations only (true: AWS Backup
+    creates grants for AWS resources) and *absent* from every other one. `kms:ViaService` is left
+    unknown: copies reach KMS through `backup.`, but also `ec2.` (EBS, EC2), `rds.`, ... so a
+    grant limited to one service is not proof, and a `Deny` on it may apply.
+    """
+    grant = action.lower() in GRANT_ACTIONS
+    return {"aws:SecureTransport": "true", "kms:GrantIsForAWSResource": "true" if grant else None}
 
 
 def _document(props: Mapping[str, Any], subject: str) -> tuple[iam.PolicyDocument | None, str]:
@@ -64,6 +77,11 @@ def _document(props: Mapping[str, Any], subject: str) -> tuple[iam.PolicyDocumen
         return None, f"{subject} is not a valid policy: {e}"
 
 
+def _partition(resource: str) -> str | None:
+    arn = parse_arn(resource)
+    return arn.partition if arn else None
+
+
 def _grants(
     props: Mapping[str, Any],
     *,
@@ -71,8 +89,9 @@ def _grants(
     accounts: Sequence[str],
     actions: Sequence[str],
     resource: str = "*",
-    context: Mapping[str, str] | None = None,
+    context: Callable[[str], Mapping[str, str | None]],
     org_id: str | None = None,
+    literal_actions_only: bool = False,
 ) -> list[str]:
     doc, error = _document(props, subject)
     if doc is None:
@@ -86,8 +105,10 @@ def _grants(
                 principal_account=account,
                 action=action,
                 resource=resource,
-                context=context,
+                context=context(action),
                 org_id=org_id,
+                partition=_partition(resource),
+                literal_actions_only=literal_actions_only,
             )
             if not d.allowed:
                 missing.append((action, d))
@@ -118,7 +139,9 @@ def vault_policy_grants_source(
 ) -> list[str]:
     """A vault receiving copies: its access policy must let every source account copy into it.
 
-    `props` are an `aws:backup/vaultPolicy:VaultPolicy`'s (`policy`, `backupVaultName`).
+    `props` are an `aws:backup/vaultPolicy:VaultPolicy`'s (`policy`, `backupVaultName`). Only an
+    `Allow` naming `backup:CopyIntoBackupVault` literally counts: AWS Backup rejects a vault
+    access policy with a wildcard action or `NotAction`.
     """
     return _grants(
         props,
@@ -126,7 +149,9 @@ def vault_policy_grants_source(
         accounts=source_accounts,
         actions=(COPY_ACTION,),
         resource=vault_arn,
+        context=lambda _action: VAULT_CONTEXT,
         org_id=org_id,
+        literal_actions_only=True,
     )
 
 
@@ -135,19 +160,21 @@ def vault_key_policy_grants_source(
     *,
     subject: str,
     source_accounts: Sequence[str],
-    region: str | None = None,
+    key_arn: str = "*",
     org_id: str | None = None,
 ) -> list[str]:
     """The key of a vault receiving copies must let every source account use it.
 
-    `props` are an `aws:kms/key:Key`'s (`policy`).
+    `props` are an `aws:kms/key:Key`'s (`policy`); `key_arn` its ARN, or the glob of the ARNs it
+    may have (`arn:aws:kms:REGION:ACCOUNT:key/*`) when unknown (preview).
     """
     return _grants(
         props,
         subject=subject,
         accounts=source_accounts,
         actions=DESTINATION_KEY_ACTIONS,
-        context=_kms_context(region),
+        resource=key_arn,
+        context=kms_context,
         org_id=org_id,
     )
 
@@ -157,17 +184,19 @@ def source_key_policy_grants_backup(
     *,
     subject: str,
     backup_accounts: Sequence[str],
-    region: str | None = None,
+    key_arn: str = "*",
     org_id: str | None = None,
 ) -> list[str]:
     """The source vault's key must let every backup account use it (copies of resources that AWS
-    Backup encrypts with the vault key: S3, EFS, DynamoDB advanced backup, ...)."""
+    Backup encrypts with the vault key: S3, EFS, DynamoDB advanced backup, ...). `key_arn` as
+    for `vault_key_policy_grants_source`."""
     return _grants(
         props,
         subject=subject,
         accounts=backup_accounts,
         actions=SOURCE_KEY_ACTIONS,
-        context=_kms_context(region),
+        resource=key_arn,
+        context=kms_context,
         org_id=org_id,
     )
 

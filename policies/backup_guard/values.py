@@ -117,9 +117,34 @@ def parse_arn(value: Any) -> Arn | None:
     return Arn(*m.groups())
 
 
-def vault_arn(region: str, account: str, name: str, partition: str = "aws") -> str:
+def vault_arn(region: str, account: str, name: str, partition: str | None = None) -> str:
     """The ARN of a backup vault (what the program computes at preview)."""
+    partition = partition or partition_of_region(region)
     return f"arn:{partition}:backup:{region}:{account}:backup-vault:{name}"
+
+
+def partition_of_region(region: str) -> str:
+    """The ARN partition of a region (`cn-north-1` -> `aws-cn`)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("us-iso-"):
+        return "aws-iso"
+    if region.startswith("us-isob-"):
+        return "aws-iso-b"
+    return "aws"
+
+
+def key_arn(key: Resource) -> str:
+    """The ARN of a KMS key resource: its `arn` once known; during preview the glob of the ARNs
+    it may get (`arn:aws:kms:REGION:ACCOUNT:key/*`, from its provider), or `"*"`."""
+    arn = key.props.get("arn")
+    if isinstance(arn, str) and parse_arn(arn) is not None:
+        return arn
+    if key.account and key.region:
+        return f"arn:{partition_of_region(key.region)}:kms:{key.region}:{key.account}:key/*"
+    return "*"
 
 
 def is_account_id(value: Any) -> bool:
