@@ -789,6 +789,11 @@ VAULT_POLICY_CASES: list[tuple[str, list[dict[str, Any]], list[str]]] = [
     ),
     ("deploy-role-guard", [allow(SRC), VAULT_POLICY_GUARD], []),
     (
+        "kms-key-in-a-vault-condition-is-absent",
+        [allow(SRC, Condition={"StringEquals": {"kms:CallerAccount": SRC}})],
+        [f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}"],
+    ),
+    (
         "deploy-role-guard-on-copy-may-apply",
         [allow(SRC), deny("Guard", COPY, Condition=DEPLOY_ROLE_ONLY)],
         [

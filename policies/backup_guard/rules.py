@@ -50,8 +50,8 @@ GRANT_ACTIONS = frozenset(
     a.lower() for a in ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 )
 
-# AWS Backup calls over TLS; it is the only thing known about a vault request's context.
-VAULT_CONTEXT: Mapping[str, str | None] = {"aws:SecureTransport": "true"}
+# A copy into a vault: AWS Backup calls over TLS; `kms:CallerAccount` is a KMS key, absent.
+VAULT_CONTEXT: Mapping[str, str | None] = {"aws:SecureTransport": "true", "kms:CallerAccount": None}
 
 
 def kms_context(action: str) -> dict[str, str | None]:
