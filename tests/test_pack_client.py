@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tools.pack_client import (
-    ENGINE_PLACEHOLDER,
     PackError,
     PolicyPackProcess,
     aws_provider,
     urn_of,
 )
+from tools.pack_launch import ENGINE_PLACEHOLDER, launch_pack
 
 PROBE = """
 import json, os, sys
@@ -61,6 +63,52 @@ def test_pack_that_crashes_reports_its_stderr(tmp_path: Path) -> None:
         pass
     assert "did not print its port" in str(e.value)
     assert "broken pack" in str(e.value)
+
+
+def test_a_launched_pack_is_taken_over_with_the_stack_it_was_launched_for(
+    tmp_path: Path,
+) -> None:
+    pack_dir = _pack(tmp_path, PROBE)
+    launched = launch_pack(pack_dir, stack="prod", dry_run=False)
+    pack = PolicyPackProcess.attach(launched)
+    try:
+        diags = pack.analyze({"type": "aws:s3/bucket:Bucket", "name": "b", "properties": {}})
+        assert (pack.stack, pack.dry_run) == ("prod", False)
+        assert pack.startup_seconds is not None
+        assert launched.startup_seconds is not None
+        assert pack.startup_seconds >= launched.startup_seconds
+    finally:
+        pack.stop()
+    assert launched.proc.poll() is not None  # stopping the pack stops the launched process
+    assert [d.message.endswith("saw b") for d in diags] == [True]
+    launch = json.loads((pack_dir / "launch.json").read_text())
+    assert (launch["env"]["PULUMI_STACK"], launch["env"]["PULUMI_DRY_RUN"]) == ("prod", "false")
+
+
+def test_a_launched_pack_that_crashes_reports_its_stderr_and_is_stopped(tmp_path: Path) -> None:
+    launched = launch_pack(_pack(tmp_path, "raise RuntimeError('broken pack')\n"))
+    with pytest.raises(PackError) as e:
+        PolicyPackProcess.attach(launched, startup_timeout=30)
+    assert f"the policy pack in {tmp_path} did not start" in str(e.value)
+    assert "broken pack" in str(e.value)
+    assert launched.proc.poll() is not None
+
+
+def test_the_launch_imports_neither_pulumi_nor_grpc() -> None:
+    # The offline preview launches the pack before importing Pulumi, so that the pack boots
+    # while the preview imports Pulumi and runs the program.
+    code = (
+        "import sys, tools.pack_launch, tools.preview; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'grpc', 'pulumi', 'google'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
 
 
 def test_not_a_pack(tmp_path: Path) -> None:

@@ -15,6 +15,9 @@ analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python
 
 This module does the same with the project's interpreter (`sys.executable`, which has
 `pulumi-policy` installed) and no engine: the engine address is a placeholder the pack never dials.
+The launch itself (command, environment, port line, stderr) is `tools/pack_launch.py`, which
+imports only the standard library so that a caller can start the pack before importing Pulumi;
+`PolicyPackProcess.attach` then takes the launched pack over.
 
     with PolicyPackProcess() as pack:
         pack.configure({"backup-vault-policy-grants-source": {"sourceAccountIds": [...]}})
@@ -27,11 +30,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,9 +42,11 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from tools.pack_launch import ENGINE_PLACEHOLDER as ENGINE_PLACEHOLDER
+from tools.pack_launch import ORGANIZATION, LaunchedPack, PackError, launch_pack
+
 REPO = Path(__file__).resolve().parent.parent
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "unknown during preview" value
-ENGINE_PLACEHOLDER = "127.0.0.1:0"
 
 _LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -53,10 +55,6 @@ _LEVELS = {
     analyzer_pb2.DISABLED: "disabled",
 }
 _LEVEL_VALUES = {v: k for k, v in _LEVELS.items()}
-
-
-class PackError(RuntimeError):
-    """The pack did not start or answered with an error; the message includes its stderr."""
 
 
 @dataclass(frozen=True)
@@ -170,10 +168,9 @@ class PolicyPackProcess:
         self.stack_config = dict(stack_config or {})
         self.startup_timeout = startup_timeout
         self.startup_seconds: float | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._launched: LaunchedPack | None = None
         self._channel: grpc.Channel | None = None
         self._stub: analyzer_pb2_grpc.AnalyzerStub | None = None
-        self._stderr: list[bytes] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -186,69 +183,60 @@ class PolicyPackProcess:
 
     def start(self) -> None:
         """Start the pack and wait for its port, as the CLI does."""
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PackError(f"{self.pack_dir} has no PulumiPolicy.yaml: not a policy pack")
-        env = dict(os.environ)
-        env.update(
-            {
-                "PULUMI_PROJECT": self.project,
-                "PULUMI_STACK": self.stack,
-                "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
-                "PULUMI_ORGANIZATION": "organization",
-            }
+        self._take_over(
+            launch_pack(
+                self.pack_dir,
+                python=self.python,
+                project=self.project,
+                stack=self.stack,
+                dry_run=self.dry_run,
+                stack_config=self.stack_config,
+            )
         )
-        if self.stack_config:
-            env["PULUMI_CONFIG"] = json.dumps(self.stack_config)
-        t0 = time.perf_counter()
-        self._proc = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", ENGINE_PLACEHOLDER, "."],
-            cwd=self.pack_dir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
-        port = self._read_port()
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
-        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
-        self._configure_stack()
-        self.startup_seconds = time.perf_counter() - t0
 
-    def _drain_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._stderr.append(line)
+    @classmethod
+    def attach(cls, launched: LaunchedPack, *, startup_timeout: float = 60.0) -> PolicyPackProcess:
+        """Take over a pack started with `tools.pack_launch.launch_pack`: wait for its port,
+        dial it and configure the stack it was launched for. `stop()` then stops the process."""
+        pack = cls(
+            launched.pack_dir.resolve(),  # relative to where it was launched from
+            launched.python,
+            project=launched.project,
+            stack=launched.stack,
+            dry_run=launched.dry_run,
+            stack_config=launched.stack_config,
+            startup_timeout=startup_timeout,
+        )
+        pack._take_over(launched)
+        return pack
+
+    def _take_over(self, launched: LaunchedPack) -> None:
+        self._launched = launched
+        try:
+            port = launched.wait_port(self.startup_timeout)
+            t0 = time.perf_counter()
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(self._channel).result(timeout=self.startup_timeout)
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+            self._configure_stack()
+        except BaseException:
+            self.stop()
+            raise
+        # The pack's own boot (to its port line) plus the handshake; time the caller spent
+        # elsewhere before attaching (the program's run, in the preview) is not counted.
+        assert launched.startup_seconds is not None
+        self.startup_seconds = launched.startup_seconds + (time.perf_counter() - t0)
 
     @property
     def stderr(self) -> str:
         """What the pack wrote on stderr so far."""
-        return b"".join(self._stderr).decode(errors="replace")
-
-    def _read_port(self) -> int:
-        assert self._proc is not None and self._proc.stdout is not None
-        result: list[bytes] = []
-        reader = threading.Thread(
-            target=lambda: result.append(self._proc.stdout.readline()),  # type: ignore[union-attr]
-            daemon=True,
-        )
-        reader.start()
-        reader.join(self.startup_timeout)
-        line = result[0].strip() if result else b""
-        if not line.isdigit():
-            self.stop()
-            time.sleep(0.1)
-            raise PackError(
-                f"policy pack in {self.pack_dir} did not print its port (got {line!r}); "
-                f"stderr:\n{self.stderr}"
-            )
-        return int(line)
+        return self._launched.stderr if self._launched is not None else ""
 
     def _configure_stack(self) -> None:
         req = analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=self.stack,
             project=self.project,
-            organization="organization",
+            organization=ORGANIZATION,
             dry_run=self.dry_run,
         )
         try:
@@ -262,14 +250,8 @@ class PolicyPackProcess:
         if self._channel is not None:
             self._channel.close()
             self._channel = None
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
-        self._proc = None
+        if self._launched is not None:
+            self._launched.stop()
 
     @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:

@@ -25,10 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import subprocess
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -37,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-# Only Pulumi-free modules at import time: the pack process is spawned first, and boots while
-# this process imports Pulumi and runs the program (see `PackRun`).
+# Only Pulumi-free modules at import time: the pack process is spawned first
+# (`tools/pack_launch.py`), and boots while this process imports Pulumi and runs the program.
+from tools.pack_launch import LaunchedPack, PackError, launch_pack
 from tools.preview_config import (
     REPO_ROOT,
     OfflineError,
@@ -93,121 +91,24 @@ def _pack_version(pack_dir: Path) -> str:
     return "0.0.0"
 
 
-class PackRun:
-    """The policy pack, booting in the background while the program runs.
+def _attach(launched: LaunchedPack) -> PolicyPackProcess:
+    """The pack spawned before the program ran, its port dialed and the stack configured;
+    `PreviewError` if it did not start."""
+    from tools.pack_client import PolicyPackProcess
 
-    The pack process is spawned at once, with the command line and environment the CLI uses
-    (the same as `tools/pack_client.py`), before this process imports Pulumi: its boot (a second
-    or two of imports) then overlaps ours and the program's. Two threads, with no imports (two
-    threads importing Pulumi at once break its circular imports), read its port line and drain
-    its stderr. `ready()` hands the running process to a `PolicyPackProcess`, which dials the
-    port and does the `ConfigureStack` handshake.
-    """
-
-    def __init__(self, pack_dir: Path, stack: str, project: str, stack_config: Mapping[str, Any]):
-        if not (pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PreviewError("pack", f"{pack_dir} has no PulumiPolicy.yaml: not a policy pack")
-        self.pack_dir, self.stack, self.project = pack_dir, stack, project
-        self.stack_config = dict(stack_config)
-        self.pack: PolicyPackProcess | None = None
-        self.startup_seconds: float | None = None
-        self._t0 = time.perf_counter()
-        self._proc = self._spawn()
-        self._port_line: bytes = b""
-        self._stderr: list[bytes] = []
-        self._port_reader = threading.Thread(target=self._read_port, daemon=True)
-        self._port_reader.start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "PULUMI_PROJECT": self.project,
-                "PULUMI_STACK": self.stack,
-                "PULUMI_DRY_RUN": "true",
-                "PULUMI_ORGANIZATION": "organization",
-            }
-        )
-        if self.stack_config:
-            env["PULUMI_CONFIG"] = json.dumps(self.stack_config)
-        # `<python> -u -m pulumi.policy <engine address> .` in the pack directory, as the CLI
-        # runs a Python pack (the engine address is a placeholder the pack never dials).
-        return subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-            cwd=self.pack_dir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-
-    def _read_port(self) -> None:
-        assert self._proc.stdout is not None
-        self._port_line = self._proc.stdout.readline().strip()
-        self.startup_seconds = time.perf_counter() - self._t0
-
-    def _drain_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        for line in self._proc.stderr:
-            self._stderr.append(line)
-
-    def ready(self, timeout: float = 60.0) -> PolicyPackProcess:
-        """The pack, started and configured for the stack; `PreviewError` if it did not boot."""
-        if self.pack is not None:
-            return self.pack
-        import grpc
-        from pulumi.runtime.proto import analyzer_pb2_grpc
-
-        from tools.pack_client import PolicyPackProcess
-
-        self._port_reader.join(timeout)
-        if not self._port_line.isdigit():
-            time.sleep(0.1)  # let stderr drain
-            stderr = b"".join(self._stderr).decode(errors="replace").strip()
-            raise PreviewError(
-                "pack",
-                f"the policy pack in {self.pack_dir} did not start (got {self._port_line!r})"
-                + (f":\n{stderr}" if stderr else ""),
-            )
-        pack = PolicyPackProcess(
-            self.pack_dir,
-            project=self.project,
-            stack=self.stack,
-            dry_run=True,
-            stack_config=self.stack_config,
-        )
-        # What `PolicyPackProcess.start` does once the pack printed its port.
-        pack._proc = self._proc
-        pack._stderr = self._stderr
-        pack._channel = grpc.insecure_channel(f"127.0.0.1:{int(self._port_line)}")
-        grpc.channel_ready_future(pack._channel).result(timeout=timeout)
-        pack._stub = analyzer_pb2_grpc.AnalyzerStub(pack._channel)
-        pack._configure_stack()
-        pack.startup_seconds = self.startup_seconds
-        self.pack = pack
-        return pack
-
-    def stop(self) -> None:
-        if self.pack is not None:
-            self.pack.stop()
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
+    try:
+        return PolicyPackProcess.attach(launched)
+    except PackError as exc:
+        raise PreviewError("pack", str(exc)) from exc
 
 
 def analyze(
-    pack_run: PackRun, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
+    pack: PolicyPackProcess, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
 ) -> PolicyReport:
     """Analyze each resource, then the stack, as the CLI does during `pulumi preview`."""
     from tools.offline import to_analyzer_resources
-    from tools.pack_client import PackError
     from tools.preview_render import PolicyInfo, PolicyReport
 
-    pack = pack_run.ready()
     resources = to_analyzer_resources(run)
     try:
         info = pack.get_info()
@@ -226,9 +127,7 @@ def analyze(
     except PackError as exc:
         raise PreviewError("pack", str(exc)) from exc
     except Exception as exc:  # gRPC failures: the pack crashed on a resource
-        raise PreviewError(
-            "pack", f"the policy pack failed: {exc}\n{getattr(pack, 'stderr', '')}".strip()
-        ) from exc
+        raise PreviewError("pack", f"the policy pack failed: {exc}\n{pack.stderr}".strip()) from exc
     levels = {
         name: value.get("enforcementLevel")
         for name, value in config.items()
@@ -323,11 +222,20 @@ def preview(
     except OfflineError as exc:
         # Fail before starting the pack: there is nothing to analyze.
         raise PreviewError("stack", str(exc)) from exc
-    pack_run: PackRun | None = None
+    launched: LaunchedPack | None = None
+    pack: PolicyPackProcess | None = None
     try:
         if pack_dir is not None:
             try:
-                pack_run = PackRun(Path(pack_dir), stack, project, encode_config(stack_config))
+                launched = launch_pack(
+                    Path(pack_dir),
+                    project=project,
+                    stack=stack,
+                    dry_run=True,
+                    stack_config=encode_config(stack_config),
+                )
+            except PackError as exc:
+                raise PreviewError("pack", str(exc)) from exc
             except OSError as exc:
                 raise PreviewError("pack", f"the policy pack did not start: {exc}") from exc
         from tools.offline import run_stack  # Pulumi: imported while the pack boots
@@ -345,23 +253,26 @@ def preview(
         if run.error is not None:
             raise _program_error(run)
         report = None
-        if pack_run is not None:
+        if launched is not None:
             config = stack_policy_config(stack, project_dir)
-            report = analyze(pack_run, run, Path(pack_dir or DEFAULT_PACK), config)
+            pack = _attach(launched)
+            report = analyze(pack, run, Path(pack_dir or DEFAULT_PACK), config)
         t2 = time.perf_counter()
     finally:
-        if pack_run is not None:
-            pack_run.stop()
+        if pack is not None:
+            pack.stop()
+        elif launched is not None:
+            launched.stop()
     timings = {
         "setup": t_program - t0,
         "program": t1 - t_program,
         "analysis": t2 - t1,
         "total": time.perf_counter() - t0,
     }
-    started = pack_run.pack.startup_seconds if pack_run and pack_run.pack else None
-    if started is not None:
-        # In parallel with the program: only what outlasts it shows in `analysis`.
-        timings["packStartup"] = started
+    if launched is not None and launched.startup_seconds is not None:
+        # The pack's boot, to its port line, in parallel with the program: only what outlasts
+        # it shows in `analysis`.
+        timings["packStartup"] = launched.startup_seconds
     return run, report, timings
 
 
