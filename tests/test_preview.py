@@ -14,9 +14,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, load_stack_config, run_stack
-from tools.preview import main, parse_overrides, preview
+from tools.preview import main, pack_version, parse_overrides, preview
 from tools.preview_render import (
     PolicyInfo,
     PolicyReport,
@@ -176,6 +177,37 @@ def test_json_error_follows_the_schema() -> None:
 
 
 # -- in process ---------------------------------------------------------------------------------
+
+
+def test_the_pack_version_shown_is_the_one_in_pulumipolicy_yaml(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # What the CLI shows; over gRPC pulumi-policy reports 0.0.1 whatever the pack's version.
+    declared = yaml.safe_load((REPO_ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert declared != "0.0.1"
+    assert main(["--stack", "dev"]) == 0
+    assert f"cross-account-backup-guard@v{declared} (local: policies)" in capsys.readouterr().out
+    assert main(["--stack", "dev", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["policyPack"]["version"] == declared
+
+
+@pytest.mark.parametrize(
+    ("pulumi_policy_yaml", "expected"),
+    [
+        ("runtime: python\nversion: 2.3.4\n", "2.3.4"),
+        ("runtime: python\n", "0.0.1"),
+        ("runtime: python\nversion:\n", "0.0.1"),
+        ("runtime: [python\n", "0.0.1"),
+        (None, "0.0.1"),
+    ],
+    ids=["declared", "no-version", "empty-version", "bad-yaml", "no-file"],
+)
+def test_pack_version_is_the_declared_one_else_the_reported_one(
+    tmp_path: Path, pulumi_policy_yaml: str | None, expected: str
+) -> None:
+    if pulumi_policy_yaml is not None:
+        (tmp_path / "PulumiPolicy.yaml").write_text(pulumi_policy_yaml)
+    assert pack_version(tmp_path, "0.0.1") == expected
 
 
 def test_show_policies_prints_the_documents_in_full(capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,11 +84,15 @@ def stack_policy_config(stack: str, project_dir: Path = REPO_ROOT) -> dict[str, 
         raise PreviewError("config", f"policy config: {exc}") from exc
 
 
-def _pack_version(pack_dir: Path) -> str:
-    with contextlib.suppress(OSError, yaml.YAMLError, AttributeError):
+def pack_version(pack_dir: Path, reported: str | None) -> str:
+    """The pack's version as the CLI shows it: `version:` in its PulumiPolicy.yaml when present,
+    else the one the pack reports (pulumi-policy reports 0.0.1 whatever the pack's version)."""
+    with contextlib.suppress(OSError, yaml.YAMLError):
         data = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-        return str(data.get("version", "0.0.0"))
-    return "0.0.0"
+        declared = data.get("version") if isinstance(data, Mapping) else None
+        if declared is not None and str(declared).strip():
+            return str(declared).strip()
+    return reported or "0.0.0"
 
 
 def _attach(launched: LaunchedPack) -> PolicyPackProcess:
@@ -112,6 +116,7 @@ def analyze(
     resources = to_analyzer_resources(run)
     try:
         info = pack.get_info()
+        version = pack_version(pack_dir, info.get("version"))
         # `--policy-pack-config` is per pack: send only what this pack declares, so another
         # pack (`--policy-pack DIR`) runs with its own defaults.
         declared = {p.get("name") for p in info.get("policies", [])}
@@ -121,9 +126,9 @@ def analyze(
         violations: list[Violation] = []
         for resource in resources:
             for d in pack.analyze(resource):
-                violations.append(_violation(d, info, "analyze", resource["urn"]))
+                violations.append(_violation(d, info, version, "analyze", resource["urn"]))
         for d in pack.analyze_stack(resources):
-            violations.append(_violation(d, info, "analyzeStack", ""))
+            violations.append(_violation(d, info, version, "analyzeStack", ""))
     except PackError as exc:
         raise PreviewError("pack", str(exc)) from exc
     except Exception as exc:  # gRPC failures: the pack crashed on a resource
@@ -143,7 +148,7 @@ def analyze(
     ]
     return PolicyReport(
         pack_name=info.get("name", pack_dir.name),
-        pack_version=info.get("version") or _pack_version(pack_dir),
+        pack_version=version,
         pack_path=_display_path(pack_dir),
         config=dict(config),
         policies=policies,
@@ -152,7 +157,7 @@ def analyze(
     )
 
 
-def _violation(d: Any, info: Mapping[str, Any], phase: str, urn: str) -> Violation:
+def _violation(d: Any, info: Mapping[str, Any], version: str, phase: str, urn: str) -> Violation:
     from tools.preview_render import Violation
 
     return Violation(
@@ -162,7 +167,7 @@ def _violation(d: Any, info: Mapping[str, Any], phase: str, urn: str) -> Violati
         description=d.description,
         urn=d.urn or urn,
         pack_name=str(info.get("name", "")),
-        pack_version=str(info.get("version", "")),
+        pack_version=version,
         phase=phase,
     )
 
