@@ -20,7 +20,8 @@ from botocore.stub import ANY, Stubber
 
 from tools.aws_session import MAX_ATTEMPTS, AssumedRoleClients, RoleTarget
 from tools.verify import RUN_TAG, ExitCode, main
-from tools.verify_fakes import (
+from tools.verify_inputs import VerifySettings, load_settings
+from verify_fakes import (
     BACKUP_JOB_ID,
     BACKUP_ROLE,
     BACKUP_VAULT,
@@ -45,7 +46,6 @@ from tools.verify_fakes import (
     queue_volume,
     resource_cmk_policy,
 )
-from tools.verify_inputs import VerifySettings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DELETE_AT = dt.datetime(2026, 12, 12, 5, 0, tzinfo=dt.UTC)

@@ -20,7 +20,13 @@ from tools.verify_diagnose import (
     diagnose,
     explain_status_message,
 )
-from tools.verify_fakes import (
+from tools.verify_inputs import (
+    VerifySettings,
+    load_settings,
+    parse_outputs,
+    parse_resource_arn,
+)
+from verify_fakes import (
     BACKUP_ID,
     MANAGEMENT_ID,
     OTHER_ID,
@@ -34,12 +40,6 @@ from tools.verify_fakes import (
     healthy_live_state,
     queue_diagnosis,
     resource_cmk_policy,
-)
-from tools.verify_inputs import (
-    VerifySettings,
-    load_settings,
-    parse_outputs,
-    parse_resource_arn,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

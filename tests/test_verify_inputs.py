@@ -21,7 +21,14 @@ from tools.aws_session import (
     assume_role,
 )
 from tools.verify_diagnose import ResourceNotFound, describe_resource
-from tools.verify_fakes import (
+from tools.verify_inputs import (
+    InputError,
+    load_settings,
+    parse_outputs,
+    parse_resource_arn,
+    read_outputs_json,
+)
+from verify_fakes import (
     BACKUP_ID,
     OTHER_ID,
     OUTPUTS,
@@ -30,13 +37,6 @@ from tools.verify_fakes import (
     Err,
     StubbedClients,
     queue,
-)
-from tools.verify_inputs import (
-    InputError,
-    load_settings,
-    parse_outputs,
-    parse_resource_arn,
-    read_outputs_json,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
