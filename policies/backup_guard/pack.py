@@ -316,79 +316,77 @@ def _grants_source_stack(topo: Topology, config: Config) -> list[tuple[str, str]
 
 
 # --------------------------------------------------------------------------------------------
-# backup-vault-key-policy-grants-source
+# backup-vault-key-policy-grants-source and backup-source-vault-key-grants-backup
 
 
-def _key_grants_source_resource(res: Resource, config: Config) -> list[str]:
-    sources = _accounts(config, "sourceAccountIds")
-    if res.type != KEY or not sources or not _receiver_side(res, config):
-        return []
-    return rules.vault_key_policy_grants_source(
-        res.props,
-        subject=f"key policy of `{res.name}`",
-        source_accounts=sources,
-        key_arn=key_arn(res),
-        org_id=_org(config),
-    )
+def _key_grant_checks(
+    rule: Callable[..., list[str]],
+    *,
+    accounts_key: str,
+    on_side: Callable[[Resource, Config], bool],
+    vaults: Callable[[Topology], list[Resource]],
+    accounts_of: Callable[[Topology], Mapping[str, set[str]]],
+) -> tuple[ResourceCheck, StackCheck]:
+    """The two halves of a key-policy grant policy.
 
+    With `accounts_key` configured, each key on its side is judged on its own (`Analyze`);
+    without, the key of each vault of the stack, for the accounts inferred for that vault
+    (`AnalyzeStack`). `rule(props, accounts=..., subject=..., key_arn=..., org_id=...)`.
+    """
 
-def _key_grants_source_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
-    if _accounts(config, "sourceAccountIds"):
-        return []
-    out: list[tuple[str, str]] = []
-    for vault in topo.receivers():
-        key = topo.key_of(vault)
-        if key is None:
-            continue  # no key of this stack: backup-copy-vault-customer-managed-key speaks
-        out.extend(
-            (m, key.urn)
-            for m in rules.vault_key_policy_grants_source(
-                key.props,
-                subject=f"key policy of `{key.name}` (key of vault `{vault.name}`)",
-                source_accounts=sorted(topo.sources_of[vault.urn]),
-                key_arn=key_arn(key),
-                org_id=_org(config),
-            )
+    def resource_check(res: Resource, config: Config) -> list[str]:
+        accounts = _accounts(config, accounts_key)
+        if res.type != KEY or not accounts or not on_side(res, config):
+            return []
+        return rule(
+            res.props,
+            accounts=accounts,
+            subject=f"key policy of `{res.name}`",
+            key_arn=key_arn(res),
+            org_id=_org(config),
         )
-    return out
 
-
-# --------------------------------------------------------------------------------------------
-# backup-source-vault-key-grants-backup
-
-
-def _source_key_resource(res: Resource, config: Config) -> list[str]:
-    backups = _accounts(config, "backupAccountIds")
-    if res.type != KEY or not backups or not _source_side(res, config):
-        return []
-    return rules.source_key_policy_grants_backup(
-        res.props,
-        subject=f"key policy of `{res.name}`",
-        backup_accounts=backups,
-        key_arn=key_arn(res),
-        org_id=_org(config),
-    )
-
-
-def _source_key_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
-    if _accounts(config, "backupAccountIds"):
-        return []
-    out: list[tuple[str, str]] = []
-    for vault in topo.source_vaults():
-        key = topo.key_of(vault)
-        if key is None:
-            continue
-        out.extend(
-            (m, key.urn)
-            for m in rules.source_key_policy_grants_backup(
-                key.props,
-                subject=f"key policy of `{key.name}` (key of vault `{vault.name}`)",
-                backup_accounts=sorted(topo.backups_of[vault.urn]),
-                key_arn=key_arn(key),
-                org_id=_org(config),
+    def stack_check(topo: Topology, config: Config) -> list[tuple[str, str]]:
+        if _accounts(config, accounts_key):
+            return []
+        out: list[tuple[str, str]] = []
+        for vault in vaults(topo):
+            key = topo.key_of(vault)
+            if key is None:
+                continue  # no key of this stack: backup-copy-vault-customer-managed-key speaks
+            out.extend(
+                (m, key.urn)
+                for m in rule(
+                    key.props,
+                    accounts=sorted(accounts_of(topo)[vault.urn]),
+                    subject=f"key policy of `{key.name}` (key of vault `{vault.name}`)",
+                    key_arn=key_arn(key),
+                    org_id=_org(config),
+                )
             )
-        )
-    return out
+        return out
+
+    return resource_check, stack_check
+
+
+_key_grants_source_resource, _key_grants_source_stack = _key_grant_checks(
+    lambda props, accounts, **kw: rules.vault_key_policy_grants_source(
+        props, source_accounts=accounts, **kw
+    ),
+    accounts_key="sourceAccountIds",
+    on_side=_receiver_side,
+    vaults=Topology.receivers,
+    accounts_of=lambda topo: topo.sources_of,
+)
+_source_key_resource, _source_key_stack = _key_grant_checks(
+    lambda props, accounts, **kw: rules.source_key_policy_grants_backup(
+        props, backup_accounts=accounts, **kw
+    ),
+    accounts_key="backupAccountIds",
+    on_side=_source_side,
+    vaults=Topology.source_vaults,
+    accounts_of=lambda topo: topo.backups_of,
+)
 
 
 # --------------------------------------------------------------------------------------------
