@@ -529,6 +529,8 @@ class OfflineRun:
     error: BaseException | None
     """What the program raised (a `ConfigError` for bad config), or None."""
     stack_urn: str
+    namespace: dict[str, Any] = field(default_factory=dict)
+    """The program's module globals after the run (the component objects, for tests)."""
 
     @property
     def ok(self) -> bool:
@@ -647,6 +649,7 @@ def run_stack(
     root = pulumi_settings.get_root_resource()
 
     error: BaseException | None = None
+    namespace: dict[str, Any] = {}
     old_cwd = Path.cwd()
     added_path = str(project_dir) not in sys.path
     if added_path:
@@ -654,7 +657,7 @@ def run_stack(
     try:
         os.chdir(project_dir)
         try:
-            runpy.run_path(str(program_path), run_name="__main__")
+            namespace = runpy.run_path(str(program_path), run_name="__main__")
         except Exception as exc:  # the program's own failure is a result, not a crash
             error = exc
         drained = _drain()
@@ -685,6 +688,7 @@ def run_stack(
         outputs=outputs,
         error=error,
         stack_urn=f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}",
+        namespace=namespace,
     )
 
 
