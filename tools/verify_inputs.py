@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tools.aws_session import RoleTarget
+from tools.preview_config import OfflineError, StackNotFound, load_stack_config
 
 PROJECT = "cross-account-backup"
 NAMESPACE = f"{PROJECT}:"
@@ -212,38 +211,23 @@ def parse_vault_arn(arn: Any, *, key: str) -> VaultRef:
 # --- stack config ------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path} not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise InputError(f"{path} must be a YAML mapping, got {type(data).__name__}")
-    return data
-
-
 def read_raw_config(root: Path, stack: str) -> dict[str, Any]:
-    """The stack's config without namespace: `Pulumi.yaml` defaults, then `Pulumi.<stack>.yaml`."""
-    stack_file = root / f"Pulumi.{stack}.yaml"
-    if not stack_file.exists():
-        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    """The stack's config without namespace: `Pulumi.yaml` defaults, then `Pulumi.<stack>.yaml`.
+
+    Read the way the offline preview reads it (`tools.preview_config.load_stack_config`).
+    """
+    try:
+        config = load_stack_config(stack, root)
+    except StackNotFound as exc:
         raise InputError(
-            f"--stack {stack!r}: {stack_file.name} not found in {root}; "
-            f"stacks in this repo: {', '.join(stacks) or 'none'}"
-        )
-    project = _read_yaml(root / "Pulumi.yaml")
-    raw: dict[str, Any] = {}
-    for full_key, decl in (project.get("config") or {}).items():
-        if str(full_key).startswith(NAMESPACE) and isinstance(decl, Mapping) and "default" in decl:
-            raw[str(full_key)[len(NAMESPACE) :]] = decl["default"]
-    for full_key, value in (_read_yaml(stack_file).get("config") or {}).items():
-        if str(full_key).startswith(NAMESPACE):
-            raw[str(full_key)[len(NAMESPACE) :]] = value
-    return raw
+            f"--stack {stack!r}: Pulumi.{stack}.yaml not found in {root}; "
+            f"stacks in this repo: {', '.join(exc.available) or 'none'}"
+        ) from None
+    except OfflineError as exc:
+        raise InputError(str(exc)) from None
+    return {
+        key[len(NAMESPACE) :]: value for key, value in config.items() if key.startswith(NAMESPACE)
+    }
 
 
 def _target(account: str, settings: Any) -> RoleTarget:
