@@ -251,7 +251,9 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
         _ROLE_ARN,
         f"must be an IAM role ARN like arn:aws:iam::{account_id}:role/backup-deployer",
     )
-    role_account = _ROLE_ARN.match(role_arn).group("account")  # type: ignore[union-attr]
+    role = _ROLE_ARN.match(role_arn)
+    assert role is not None  # `_str` checked the pattern
+    role_account = role.group("account")
     if role_account != account_id:
         raise ConfigError(
             f"{key}.roleArn",
@@ -264,7 +266,7 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
         _REGION,
         "must be an AWS region code such as eu-west-1 or us-east-1",
     )
-    partition = _ROLE_ARN.match(role_arn).group("partition")  # type: ignore[union-attr]
+    partition = role.group("partition")
     expected = _partition_of(region)
     if partition != expected:
         raise ConfigError(
