@@ -59,8 +59,6 @@ class CrossAccountBackupArgs:
     """Providers of the organization's management account, one per region where copy jobs
     start (the source region, and the backup region for the way back), keyed by region. When
     set, cross-account backup is turned on for the organization in each of those regions."""
-    now: datetime | None = None
-    """The time the vault lock's `lockDate` is compared with; None = the clock (tests pin it)."""
 
 
 class CrossAccountBackup(pulumi.ComponentResource):
@@ -83,7 +81,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
         self._source = pulumi.ResourceOptions(parent=self, provider=args.source_provider)
         self._backup = pulumi.ResourceOptions(parent=self, provider=args.backup_provider)
 
-        self._now = args.now or datetime.now(UTC)
+        self._now = datetime.now(UTC)
 
         for region, provider in args.management_providers.items():
             self._create_global_settings(
