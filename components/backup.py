@@ -475,9 +475,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
             event_pattern=documents.to_json(documents.protection_event_pattern()),
             opts=self._backup,
         )
-        topic = aws.sns.Topic(
-            f"{self._name}-protection-alerts", name=topic_name, opts=self._backup
-        )
+        topic = aws.sns.Topic(f"{self._name}-protection-alerts", name=topic_name, opts=self._backup)
         topic_policy = aws.sns.TopicPolicy(
             f"{self._name}-protection-alerts-policy",
             arn=topic.arn,

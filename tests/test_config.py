@@ -385,8 +385,12 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         "lock date not a date",
         _set(
             "vaultLock",
-            {"mode": "compliance", "minRetentionDays": 1, "maxRetentionDays": 365,
-             "lockDate": "next tuesday"},
+            {
+                "mode": "compliance",
+                "minRetentionDays": 1,
+                "maxRetentionDays": 365,
+                "lockDate": "next tuesday",
+            },
         ),
         "vaultLock.lockDate",
         "must be the LockDate AWS reports for the vault (aws backup describe-backup-vault "

@@ -200,7 +200,10 @@ def test_global_settings_once_when_source_and_backup_share_a_region() -> None:
     run = run_program(config, stack="dev")
     assert run.error is None, run.error
     (only,) = run.by_type("aws:backup/globalSettings:GlobalSettings")
-    assert (only.name, only.provider_name) == ("cross-account-global-settings", "management-account")
+    assert (only.name, only.provider_name) == (
+        "cross-account-global-settings",
+        "management-account",
+    )
     assert {r.name for r in run.by_type("pulumi:providers:aws")} == {
         "source-account",
         "backup-account",

@@ -122,7 +122,8 @@ def test_rate_schedule_registers_nothing() -> None:
 
 
 def test_schedule_timezone_reaches_the_rule() -> None:
-    # BackupRuleInput.ScheduleExpressionTimezone; pulumi-aws PlanRuleArgs.schedule_expression_timezone.
+    # BackupRuleInput.ScheduleExpressionTimezone; pulumi-aws PlanRuleArgs's
+    # schedule_expression_timezone.
     run = run_program(
         with_values("dev", "backupPlan", scheduleTimezone="Europe/Paris"), stack="dev"
     )
