@@ -306,7 +306,11 @@ def test_lock_is_retained_not_protected_so_an_edit_is_a_new_put(stack: str) -> N
     # PutBackupVaultLockConfiguration, Delete is DeleteBackupVaultLockConfiguration. API
     # PutBackupVaultLockConfiguration: before the lock date a Put changes the lock. A replace
     # (create first) is then a second Put, and retain_on_delete keeps the engine from calling
-    # Delete on the old one; `protect` would refuse the replacement.
+    # Delete on the old one (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep.Apply: a
+    # RetainOnDelete resource's delete is a no-op, replacements included); `protect` would refuse
+    # the replacement (step_generator.go: "unable to replace resource ... marked for protection"
+    # when new.Protect && old.Protect; a lock unprotected now may replace the protected one of
+    # main in the same update).
     run = run_program(stack_config(stack), stack=stack)
     lock = named(run, "cross-account-backup-vault-lock")
     assert lock.retain_on_delete
@@ -315,8 +319,10 @@ def test_lock_is_retained_not_protected_so_an_edit_is_a_new_put(stack: str) -> N
 
 
 def test_compliance_lock_past_its_lock_date_is_protected() -> None:
-    # After the lock date the lock "cannot be changed or deleted" (ChangeableForDays): the engine
-    # refuses any replacement or deletion of a protected resource at preview.
+    # After the lock date the lock "cannot be changed or deleted" (API
+    # PutBackupVaultLockConfiguration, ChangeableForDays): the engine refuses the replacement of
+    # a resource protected in the program and in the state, at preview (pulumi/pulumi
+    # pkg/resource/deploy/step_generator.go), and its deletion (step.go, deleteProtectedError).
     config = with_values("prod", "vaultLock", lockDate="2020-01-01T00:00:00Z")
     run = run_program(config, stack="prod")
     assert run.error is None, run.error
