@@ -335,8 +335,9 @@ def event_rule_arn(account: AccountSettings, rule_name: str) -> str:
 
 def alert_topic_policy(*, topic_arn: str, rule_arn: str, owner: AccountSettings) -> PolicyDocument:
     """Policy of the backup account's alert topic: the EventBridge rule publishes, the owner
-    administers. `aws:SourceArn` pins Publish to this rule (EventBridge sends it, as in its
-    documented SNS target permissions)."""
+    administers. SNS targets take a resource-based policy for events.amazonaws.com (EventBridge
+    user guide, "Using resource-based policies", Amazon SNS permissions); `aws:SourceArn` = the
+    rule's ARN pins it to this rule, as the guide's confused-deputy page advises."""
     return {
         "Version": "2012-10-17",
         "Statement": [

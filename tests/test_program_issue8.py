@@ -348,3 +348,39 @@ def test_compliance_lock_past_its_lock_date_cannot_become_governance() -> None:
     assert run.error.key == "vaultLock.lockDate"
     assert "only a compliance-mode lock has a lock date" in str(run.error)
     assert run.registrations == []
+
+
+@pytest.mark.parametrize(
+    ("caller", "verdict"),
+    [
+        # The role as IAM spells it, though the stack typed it in another case: not denied.
+        (f"arn:aws:iam::{BACKUP}:role/backup-deployer", "allowed"),
+        # Any other role of the backup account, an administrator included: denied.
+        (f"arn:aws:iam::{BACKUP}:role/admin", "explicit-deny"),
+    ],
+)
+def test_only_the_deploy_role_may_replace_the_key_policy_whatever_the_typed_case(
+    caller: str, verdict: str
+) -> None:
+    # The pack's IAM evaluator (policies/backup_guard/iam.py, StringNotEqualsIgnoreCase as in the
+    # IAM condition operators reference) on the registered key policy.
+    from backup_guard.iam import evaluate
+
+    typed = f"arn:aws:iam::{BACKUP}:role/Backup-Deployer"
+    run = run_program(with_values("dev", "backupAccount", roleArn=typed), stack="dev")
+    assert run.error is None, run.error
+    policy = named(run, "cross-account-backup-vault-key").inputs["policy"]
+    decision = evaluate(
+        policy, principal_account=BACKUP, action="kms:PutKeyPolicy", principal_arn=caller
+    )
+    assert decision.verdict == verdict, decision
+
+
+def test_readme_says_which_global_settings_flags_are_set_and_left_alone() -> None:
+    # AWS-FACTS: the README must say exactly what the program sets and leaves alone.
+    from components.backup import UNMANAGED_FLAGS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert '**What it sets:** `isCrossAccountBackupEnabled\n   = "true"`, nothing else.' in readme
+    for flag in UNMANAGED_FLAGS:
+        assert f"`{flag}`" in readme.split("**What it leaves alone:**")[1].split("\n3.")[0]
