@@ -466,7 +466,14 @@ def _timezone(key: str, value: Any) -> str | None:
     if value is None:
         return None
     valid = "must be an IANA time zone name such as Etc/UTC, Europe/Paris or America/New_York"
-    if not isinstance(value, str) or value not in available_timezones():
+    known = available_timezones()
+    if not known:
+        # zoneinfo reads the system's database (or the tzdata package): without it, no name
+        # can be checked, and refusing them all as invalid would blame the user's value.
+        raise ConfigError(
+            key, value, "can't be checked: this machine has no time zone database (install tzdata)"
+        )
+    if not isinstance(value, str) or value not in known:
         raise ConfigError(key, value, valid)
     try:
         ZoneInfo(value)
