@@ -14,8 +14,9 @@ from components.backup import CrossAccountBackup, CrossAccountBackupArgs
 from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
 from components.providers import (
     BACKUP_PROVIDER,
-    MANAGEMENT_PROVIDER,
     SOURCE_PROVIDER,
+    copy_job_regions,
+    management_provider_name,
     provider_args,
 )
 
@@ -51,10 +52,18 @@ settings = parse_settings(read_config(), project=pulumi.get_project(), stack=pul
 
 source_provider = aws.Provider(SOURCE_PROVIDER, provider_args(settings.source, settings, "source"))
 backup_provider = aws.Provider(BACKUP_PROVIDER, provider_args(settings.backup, settings, "backup"))
-management_provider = (
-    aws.Provider(MANAGEMENT_PROVIDER, provider_args(settings.management, settings, "management"))
+# Cross-account backup is a regional setting of the organization: one management-account
+# provider per region where copy jobs start, each pinned to the management account.
+management_providers = (
+    {
+        region: aws.Provider(
+            management_provider_name(settings, region),
+            provider_args(settings.management, settings, "management", region=region),
+        )
+        for region in copy_job_regions(settings)
+    }
     if settings.management is not None
-    else None
+    else {}
 )
 
 backup = CrossAccountBackup(
@@ -63,7 +72,7 @@ backup = CrossAccountBackup(
         settings=settings,
         source_provider=source_provider,
         backup_provider=backup_provider,
-        management_provider=management_provider,
+        management_providers=management_providers,
     ),
 )
 

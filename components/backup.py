@@ -13,7 +13,9 @@ Every child is pinned to its account's provider with `provider=`: with two AWS p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pulumi
 import pulumi_aws as aws
@@ -53,9 +55,10 @@ class CrossAccountBackupArgs:
     """Provider of the source (workload) account: plan, selection, role, local vault, topic."""
     backup_provider: aws.Provider
     """Provider of the isolated backup account: the vault that receives the copies and its key."""
-    management_provider: aws.Provider | None = None
-    """Provider of the organization's management account; when set, cross-account backup is
-    turned on for the organization."""
+    management_providers: Mapping[str, aws.Provider] = field(default_factory=dict)
+    """Providers of the organization's management account, one per region where copy jobs
+    start (the source region, and the backup region for the way back), keyed by region. When
+    set, cross-account backup is turned on for the organization in each of those regions."""
 
 
 class CrossAccountBackup(pulumi.ComponentResource):
@@ -78,17 +81,21 @@ class CrossAccountBackup(pulumi.ComponentResource):
         self._source = pulumi.ResourceOptions(parent=self, provider=args.source_provider)
         self._backup = pulumi.ResourceOptions(parent=self, provider=args.backup_provider)
 
-        if args.management_provider is not None:
+        self._now = datetime.now(UTC)
+
+        for region, provider in args.management_providers.items():
             self._create_global_settings(
-                pulumi.ResourceOptions(parent=self, provider=args.management_provider)
+                region, pulumi.ResourceOptions(parent=self, provider=provider)
             )
         backup_vault, backup_key = self._create_backup_side()
         source_vault, source_key = self._create_source_vault()
         role = self._create_backup_role()
         self._create_copy_back_role()
+        self._create_service_linked_roles()
         plan = self._create_plan(source_vault, backup_vault)
         self._create_selection(plan, role)
         topic = self._create_notifications(source_vault)
+        self._create_protection_alerts()
 
         self.source_vault_arn = source_vault.arn
         self.source_vault_key_arn = source_key.arn
@@ -111,15 +118,22 @@ class CrossAccountBackup(pulumi.ComponentResource):
 
     # --- management account ----------------------------------------------------------------
 
-    def _create_global_settings(self, opts: pulumi.ResourceOptions) -> None:
+    def _create_global_settings(self, region: str, opts: pulumi.ResourceOptions) -> None:
         # Copy jobs between accounts fail with "Cross-account copy feature is not enabled for the
-        # current organization" until the management account turns this on. Only that flag is
-        # ours: the organization's other settings (multi-party approval, delegated administrator)
-        # are left as they are, and their drift is ignored instead of being forced to "false"
-        # (the perpetual diff of terraform-provider-aws #43514). Destroying the stack must not
-        # switch cross-account backup off for every account of the organization: retained.
+        # current organization" until the management account turns this on. UpdateGlobalSettings
+        # acts on the region of the call (API reference: "a value for
+        # isCrossAccountBackupEnabled and a Region"), so one resource per region where copy jobs
+        # start. Only that flag is ours: the organization's other settings (multi-party
+        # approval, delegated administrator) are left as they are, and their drift is ignored
+        # instead of being forced to "false" (the perpetual diff of terraform-provider-aws
+        # #43514). Destroying the stack must not switch cross-account backup off for every
+        # account of the organization: retained.
+        management = self._settings.management
+        assert management is not None
+        # The management account's own region keeps the name of the first (single) resource.
+        suffix = "" if region == management.region else f"-{region}"
         aws.backup.GlobalSettings(
-            f"{self._name}-global-settings",
+            f"{self._name}-global-settings{suffix}",
             global_settings={"isCrossAccountBackupEnabled": "true"},
             opts=pulumi.ResourceOptions.merge(
                 opts,
@@ -146,20 +160,51 @@ class CrossAccountBackup(pulumi.ComponentResource):
             opts=self._backup,
         )
         if s.vault_lock is not None:
-            lock = s.vault_lock
-            # Compliance mode becomes immutable after `changeable_for_days`: the copies then
-            # outlive even a compromised backup account. Governance mode omits that field.
-            aws.backup.VaultLockConfiguration(
-                f"{self._name}-backup-vault-lock",
-                backup_vault_name=s.backup_vault_name,
-                min_retention_days=lock.min_retention_days,
-                max_retention_days=lock.max_retention_days,
-                changeable_for_days=lock.changeable_for_days if lock.mode == "compliance" else None,
-                opts=pulumi.ResourceOptions.merge(
-                    self._protected(self._backup), pulumi.ResourceOptions(depends_on=[vault])
-                ),
-            )
+            self._create_vault_lock(vault)
         return vault, key
+
+    def _create_vault_lock(self, vault: aws.backup.Vault) -> None:
+        """Vault Lock of the backup vault, editable through `pulumi up` while AWS allows it.
+
+        Compliance mode becomes immutable at its lock date (`changeable_for_days` after the
+        Put): the copies then outlive even a compromised backup account. Governance mode omits
+        that field.
+
+        Every argument of the provider's lock resource forces a replacement
+        (terraform-provider-aws vault_lock_configuration.go: all ForceNew, no Update), its
+        Create is PutBackupVaultLockConfiguration and its Delete is
+        DeleteBackupVaultLockConfiguration. A second Put on a vault changes its lock while the
+        lock date has not passed (API PutBackupVaultLockConfiguration, ChangeableForDays). So:
+        - `retain_on_delete`, not `protect`: a replacement creates first (a new Put: the lock
+          changes in place) and then "deletes" the old resource, which only drops it from the
+          state; the Delete call that would lift the lock is never made, by an edit, a
+          refactor or `pulumi destroy`.
+        - `delete_before_replace` stays off: if AWS refuses the new Put, the old lock is still
+          on the vault and still in the state.
+        - Once the lock date has passed (`vaultLock.lockDate`), AWS refuses every change, so
+          the lock is protected as well: the engine then refuses any replacement or deletion
+          at preview, before anything changes, instead of a failed Put half-way through `up`.
+        """
+        s = self._settings
+        lock = s.vault_lock
+        assert lock is not None
+        immutable = lock.immutable_at(self._now)
+        aws.backup.VaultLockConfiguration(
+            f"{self._name}-backup-vault-lock",
+            backup_vault_name=s.backup_vault_name,
+            min_retention_days=lock.min_retention_days,
+            max_retention_days=lock.max_retention_days,
+            changeable_for_days=lock.changeable_for_days if lock.mode == "compliance" else None,
+            opts=pulumi.ResourceOptions.merge(
+                self._backup,
+                pulumi.ResourceOptions(
+                    retain_on_delete=True,
+                    protect=immutable,
+                    delete_before_replace=False,
+                    depends_on=[vault],
+                ),
+            ),
+        )
 
     # --- source account --------------------------------------------------------------------
 
@@ -212,12 +257,16 @@ class CrossAccountBackup(pulumi.ComponentResource):
             force_destroy=False,
             opts=self._protected(opts),
         )
+        # The Deny on DeleteRecoveryPoint protects the copies: protected like the vault, so
+        # `pulumi destroy --exclude-protected` or a refactor can't strip it.
         aws.backup.VaultPolicy(
             f"{self._name}-{role}-policy",
             # The plain name, not `vault.name`: known at preview so the pack can link them.
             backup_vault_name=vault_name,
             policy=documents.to_json(access_policy),
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[vault])),
+            opts=pulumi.ResourceOptions.merge(
+                self._protected(opts), pulumi.ResourceOptions(depends_on=[vault])
+            ),
         )
         return vault, key
 
@@ -288,6 +337,32 @@ class CrossAccountBackup(pulumi.ComponentResource):
             )
         return role
 
+    def _create_service_linked_roles(self) -> None:
+        """`AWSServiceRoleForBackup` where copies arrive: the backup account (copies) and the
+        source account (the way back).
+
+        The destination account pulls a cross-account copy with this service-linked role, and
+        AWS creates it only when cross-account management or EFS automatic backup is set up
+        (AWS Backup guide, "Service-linked roles"): a fresh isolated account lacks it and every
+        copy fails. IAM refuses a second one ("has been taken in this account"), so
+        `createServiceLinkedRole: false` skips an account where it exists already. Retained on
+        delete: other AWS Backup features of the account use the same role.
+        """
+        s = self._settings
+        for role, account, opts in (
+            ("backup-account", s.backup, self._backup),
+            ("source-account", s.source, self._source),
+        ):
+            if not account.create_service_linked_role:
+                continue
+            aws.iam.ServiceLinkedRole(
+                f"{self._name}-{role}-service-linked-role",
+                aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
+                opts=pulumi.ResourceOptions.merge(
+                    opts, pulumi.ResourceOptions(retain_on_delete=True)
+                ),
+            )
+
     def _create_plan(
         self, source_vault: aws.backup.Vault, backup_vault: aws.backup.Vault
     ) -> aws.backup.Plan:
@@ -303,6 +378,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
                     rule_name="backup-and-copy-to-backup-account",
                     target_vault_name=s.source_vault_name,
                     schedule=p.schedule,
+                    schedule_expression_timezone=p.schedule_timezone,
                     start_window=p.start_window_minutes,
                     completion_window=p.completion_window_minutes,
                     lifecycle=aws.backup.PlanRuleLifecycleArgs(
@@ -379,6 +455,55 @@ class CrossAccountBackup(pulumi.ComponentResource):
                 opts=self._source,
             )
         return topic
+
+    def _create_protection_alerts(self) -> None:
+        """An alert in the backup account whenever the deploy role's exception is used.
+
+        The key and vault policies deny key deletion, disabling, a new key policy, a new vault
+        policy and the removal of the lock to everyone but the deploy role: that exception is a
+        bypass, and someone must hear of its use (and of any attempt). The topic is in the
+        backup account, beside what it watches, so a compromised source account can't mute it.
+        """
+        s = self._settings
+        rule_name = f"{s.name_prefix}-protection-changes"
+        topic_name = f"{s.name_prefix}-protection-alerts"
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-protection-alerts-rule",
+            name=rule_name,
+            description="Deletion, disabling or new policies of the backup vault's key, a new "
+            "vault policy or the removal of its lock",
+            event_pattern=documents.to_json(documents.protection_event_pattern()),
+            opts=self._backup,
+        )
+        topic = aws.sns.Topic(f"{self._name}-protection-alerts", name=topic_name, opts=self._backup)
+        topic_policy = aws.sns.TopicPolicy(
+            f"{self._name}-protection-alerts-policy",
+            arn=topic.arn,
+            policy=documents.to_json(
+                documents.alert_topic_policy(
+                    topic_arn=documents.topic_arn(s.backup, topic_name),
+                    rule_arn=documents.event_rule_arn(s.backup, rule_name),
+                    owner=s.backup,
+                )
+            ),
+            opts=self._backup,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-protection-alerts-target",
+            rule=rule.name,
+            arn=topic.arn,
+            opts=pulumi.ResourceOptions.merge(
+                self._backup, pulumi.ResourceOptions(depends_on=[topic_policy])
+            ),
+        )
+        if s.notification_email is not None:
+            aws.sns.TopicSubscription(
+                f"{self._name}-protection-alerts-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=s.notification_email,
+                opts=self._backup,
+            )
 
     # --- helpers ---------------------------------------------------------------------------
 

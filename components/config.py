@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 NAMESPACE = "cross-account-backup"
 
@@ -33,10 +35,12 @@ _ROLE_ARN = re.compile(
     r"(?P<path>(?:[\w+=,.@-]+/)*)(?P<name>[\w+=,.@-]{1,64})$"
 )
 _REGION = re.compile(r"^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d$")
-# AWS Backup takes `cron(...)` with six fields (minutes hours day-of-month month day-of-week year)
-# or `rate(N unit)`; AWS checks the fields, the shape and the 60-minute minimum interval are here.
+# AWS Backup's ScheduleExpression is a `cron(...)` expression with six fields (minutes hours
+# day-of-month month day-of-week year), in UTC unless ScheduleExpressionTimezone says otherwise
+# (API BackupRuleInput); it takes no `rate(...)` (terraform-provider-aws #8269). AWS checks the
+# fields; the shape and the 60-minute minimum interval are checked here.
 _CRON = re.compile(r"^cron\((?P<fields>\S+(?:\s+\S+){5})\)$")
-_RATE = re.compile(r"^rate\((?P<count>[1-9]\d*) (?P<unit>minutes?|hours?|days?)\)$")
+_RATE = re.compile(r"^rate\(.*\)$", re.IGNORECASE)
 #: AWS Backup refuses jobs more frequent than once an hour.
 MIN_INTERVAL_MINUTES = 60
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
@@ -89,6 +93,9 @@ class AccountSettings:
     """Optional external id required by the role's trust policy."""
     session_name: str = "cross-account-backup"
     """The assumed role session name (shows in CloudTrail)."""
+    create_service_linked_role: bool = True
+    """Create `AWSServiceRoleForBackup` in this account (`createServiceLinkedRole`). False when
+    the role exists already: an `aws.iam.ServiceLinkedRole` fails if it does."""
 
     @property
     def partition(self) -> str:
@@ -101,6 +108,8 @@ class PlanSettings:
     """The backup rule in the source account and its copy into the backup account."""
 
     schedule: str = "cron(0 5 ? * * *)"
+    schedule_timezone: str | None = None
+    """IANA time zone the cron expression is read in (`scheduleTimezone`); None = UTC."""
     retention_days: int = 35
     cold_storage_after_days: int | None = None
     copy_retention_days: int = 35
@@ -126,6 +135,13 @@ class VaultLockSettings:
     max_retention_days: int
     changeable_for_days: int | None
     """Compliance mode only: days until the lock can no longer be removed (>= 3)."""
+    lock_date: datetime | None = None
+    """Compliance mode only (`lockDate`): the LockDate AWS reports for the lock on the vault,
+    from which on AWS refuses any change or removal of it. None: not locked yet (or unknown)."""
+
+    def immutable_at(self, now: datetime) -> bool:
+        """Whether AWS refuses every change of this lock at `now` (its lock date has passed)."""
+        return self.lock_date is not None and now >= self.lock_date
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,11 +245,28 @@ def _str(key: str, value: Any, pattern: re.Pattern[str], valid: str) -> str:
     return value
 
 
-def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSettings | None:
+#: Where IAM Identity Center puts the roles of permission sets; users can't create roles there.
+RESERVED_ROLE_PATH = "aws-reserved/"
+
+
+def parse_account(
+    key: str,
+    value: Any,
+    *,
+    required: bool = True,
+    service_linked_role: bool = False,
+    deny_exception: bool = False,
+) -> AccountSettings | None:
+    """One account's settings. `service_linked_role`: the account may take
+    `createServiceLinkedRole`; `deny_exception`: its deploy role is the only exception of the
+    Deny statements protecting the copies (so it must be a role the owner can recreate)."""
     raw = _object(key, value, required=required)
     if raw is None:
         return None
-    _reject_unknown(key, raw, ("accountId", "roleArn", "region", "externalId", "sessionName"))
+    allowed = ("accountId", "roleArn", "region", "externalId", "sessionName")
+    if service_linked_role:
+        allowed = (*allowed, "createServiceLinkedRole")
+    _reject_unknown(key, raw, allowed)
     account_id = raw.get("accountId", _MISSING)
     if isinstance(account_id, int) and not isinstance(account_id, bool):
         # An unquoted YAML id loses leading zeros: say so rather than guess.
@@ -259,6 +292,16 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
             f"{key}.roleArn",
             role_arn,
             f"the role must be in the account it deploys to ({account_id}), not {role_account}",
+        )
+    if deny_exception and role.group("path").startswith(RESERVED_ROLE_PATH):
+        raise ConfigError(
+            f"{key}.roleArn",
+            role_arn,
+            "a role under aws-reserved/ belongs to IAM Identity Center: it is deleted and "
+            "recreated with a new name when its permission set is re-provisioned, and the vault "
+            "and key policies would then lock everyone out of PutKeyPolicy for ever; use a role "
+            f"the account owns, e.g. arn:{role.group('partition')}:iam::{account_id}"
+            ":role/backup-deployer",
         )
     region = _str(
         f"{key}.region",
@@ -289,12 +332,20 @@ def parse_account(key: str, value: Any, *, required: bool = True) -> AccountSett
         _SESSION_NAME,
         "must be 2-64 characters of letters, digits and +=,.@-",
     )
+    create_slr = raw.get("createServiceLinkedRole", True)
+    if not isinstance(create_slr, bool):
+        raise ConfigError(
+            f"{key}.createServiceLinkedRole",
+            create_slr,
+            "must be true (create AWSServiceRoleForBackup) or false (it exists already)",
+        )
     return AccountSettings(
         account_id=account_id,
         role_arn=role_arn,
         region=region,
         external_id=external_id,
         session_name=session_name,
+        create_service_linked_role=create_slr,
     )
 
 
@@ -315,6 +366,7 @@ def parse_plan(value: Any) -> PlanSettings:
         raw,
         (
             "schedule",
+            "scheduleTimezone",
             "retentionDays",
             "coldStorageAfterDays",
             "copyRetentionDays",
@@ -324,6 +376,7 @@ def parse_plan(value: Any) -> PlanSettings:
         ),
     )
     schedule = _schedule(f"{key}.schedule", raw.get("schedule", defaults.schedule))
+    timezone = _timezone(f"{key}.scheduleTimezone", raw.get("scheduleTimezone"))
     retention = _int(
         f"{key}.retentionDays", raw.get("retentionDays", defaults.retention_days), minimum=1
     )
@@ -358,6 +411,7 @@ def parse_plan(value: Any) -> PlanSettings:
         )
     return PlanSettings(
         schedule=schedule,
+        schedule_timezone=timezone,
         retention_days=retention,
         cold_storage_after_days=cold,
         copy_retention_days=copy_retention,
@@ -370,22 +424,18 @@ def parse_plan(value: Any) -> PlanSettings:
 def _schedule(key: str, value: Any) -> str:
     shape = (
         "must be a cron(...) expression with six fields (minutes hours day-of-month month "
-        "day-of-week year), e.g. cron(0 5 ? * * *), or a rate(...) expression, e.g. rate(12 hours)"
+        "day-of-week year), e.g. cron(0 5 ? * * *)"
     )
     if not isinstance(value, str):
         raise ConfigError(key, value, shape)
-    rate = _RATE.match(value)
-    if rate:
-        count, unit = int(rate.group("count")), rate.group("unit")
-        if (count == 1) != (not unit.endswith("s")):
-            raise ConfigError(
-                key, value, "rate(1 hour) takes a singular unit, rate(2 hours) a plural"
-            )
-        if unit.startswith("minute") and count < MIN_INTERVAL_MINUTES:
-            raise ConfigError(
-                key, value, "AWS Backup runs jobs at most once an hour: use rate(1 hour) or more"
-            )
-        return value
+    if _RATE.match(value.strip()):
+        raise ConfigError(
+            key,
+            value,
+            "AWS Backup schedules are cron expressions only (its ScheduleExpression takes no "
+            "rate(...)): write the interval as a cron(...) with six fields, e.g. "
+            "cron(0 */12 ? * * *) for every 12 hours or cron(0 5 ? * * *) for daily at 05:00",
+        )
     cron = _CRON.match(value)
     if not cron:
         raise ConfigError(key, value, shape)
@@ -404,6 +454,31 @@ def _schedule(key: str, value: Any) -> str:
             "the minutes field must be a single minute (0-59): AWS Backup runs jobs at most "
             "once an hour",
         )
+    return value
+
+
+def _timezone(key: str, value: Any) -> str | None:
+    """An IANA time zone name (`Europe/Paris`), as AWS Backup's ScheduleExpressionTimezone takes.
+
+    The cron check above holds in any zone (the shape and the one-hour minimum don't depend on
+    it); a wall-clock hour that a daylight-saving change skips or repeats is AWS's to resolve.
+    """
+    if value is None:
+        return None
+    valid = "must be an IANA time zone name such as Etc/UTC, Europe/Paris or America/New_York"
+    known = available_timezones()
+    if not known:
+        # zoneinfo reads the system's database (or the tzdata package): without it, no name
+        # can be checked, and refusing them all as invalid would blame the user's value.
+        raise ConfigError(
+            key, value, "can't be checked: this machine has no time zone database (install tzdata)"
+        )
+    if not isinstance(value, str) or value not in known:
+        raise ConfigError(key, value, valid)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(key, value, valid) from None
     return value
 
 
@@ -450,7 +525,11 @@ def parse_vault_lock(value: Any) -> VaultLockSettings | None:
     raw = _object(key, value, required=False)
     if raw is None:
         return None
-    _reject_unknown(key, raw, ("mode", "minRetentionDays", "maxRetentionDays", "changeableForDays"))
+    _reject_unknown(
+        key,
+        raw,
+        ("mode", "minRetentionDays", "maxRetentionDays", "changeableForDays", "lockDate"),
+    )
     mode = raw.get("mode", _MISSING)
     if mode not in ("compliance", "governance"):
         raise ConfigError(
@@ -483,12 +562,53 @@ def parse_vault_lock(value: Any) -> VaultLockSettings | None:
             "only applies to mode: compliance (governance locks have no grace period); remove it "
             "or set mode: compliance",
         )
+    lock_date = _lock_date(f"{key}.lockDate", raw.get("lockDate"))
+    if lock_date is not None and mode != "compliance":
+        raise ConfigError(
+            f"{key}.lockDate",
+            raw.get("lockDate"),
+            "only a compliance-mode lock has a lock date (governance locks stay changeable); "
+            "a compliance lock past its lock date can't be turned into governance mode either: "
+            "set mode: compliance back",
+        )
     return VaultLockSettings(
         mode=mode,
         min_retention_days=minimum,
         max_retention_days=maximum,
         changeable_for_days=changeable,
+        lock_date=lock_date,
     )
+
+
+def _lock_date(key: str, value: Any) -> datetime | None:
+    """`vaultLock.lockDate`: the LockDate of `aws backup describe-backup-vault`, in UTC.
+
+    YAML reads `2026-12-01` as a date and `2026-12-01T08:00:00Z` as a datetime; the CLI may hand
+    either over as an ISO string. A date alone means its first second (UTC): earlier than the
+    real moment, so the program errs towards "already immutable".
+    """
+    if value is None:
+        return None
+    valid = (
+        "must be the LockDate AWS reports for the vault (aws backup describe-backup-vault "
+        "--query LockDate), an ISO 8601 date or UTC time such as 2026-12-01 or "
+        "2026-12-01T08:00:00Z"
+    )
+    parsed: datetime | date
+    if isinstance(value, (datetime, date)):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(key, value, valid) from None
+    else:
+        raise ConfigError(key, value, valid)
+    if not isinstance(parsed, datetime):
+        parsed = datetime.combine(parsed, time.min)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> StackSettings:
@@ -496,8 +616,15 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
     for key in raw:
         if key not in KNOWN_KEYS:
             raise ConfigError(key, raw[key], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}")
-    source = parse_account("sourceAccount", raw.get("sourceAccount", _MISSING))
-    backup = parse_account("backupAccount", raw.get("backupAccount", _MISSING))
+    source = parse_account(
+        "sourceAccount", raw.get("sourceAccount", _MISSING), service_linked_role=True
+    )
+    backup = parse_account(
+        "backupAccount",
+        raw.get("backupAccount", _MISSING),
+        service_linked_role=True,
+        deny_exception=True,
+    )
     management = parse_account("managementAccount", raw.get("managementAccount"), required=False)
     assert source is not None and backup is not None
     if source.account_id == backup.account_id:

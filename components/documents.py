@@ -88,8 +88,12 @@ def _key_grants(sid: str, user: AccountSettings) -> dict[str, Any]:
 
 
 def _except_deploy_role(deployer: AccountSettings) -> dict[str, Any]:
-    # aws:PrincipalArn of an assumed-role session is the role's ARN.
-    return {"StringNotLike": {"aws:PrincipalArn": deployer.role_arn}}
+    # aws:PrincipalArn of an assumed-role session is the role's ARN (path included), not the
+    # session's. The IAM condition-operators reference: the ARN operators (ArnEquals, ArnLike)
+    # are case-sensitive, like StringLike; StringNotEqualsIgnoreCase is the operator that does
+    # not depend on the case a user typed. It can't let a second role through: IAM role names
+    # are unique in an account whatever their case. No wildcard: the typed ARN is matched whole.
+    return {"StringNotEqualsIgnoreCase": {"aws:PrincipalArn": deployer.role_arn}}
 
 
 def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings) -> PolicyDocument:
@@ -294,3 +298,68 @@ VAULT_EVENTS = [
 FAILURE_FILTER_POLICY: dict[str, Any] = {
     "State": [{"anything-but": ["COMPLETED", "CREATED", "RUNNING", "PENDING"]}]
 }
+
+
+#: CloudTrail management events that use the deploy role's exception (or try to): deleting,
+#: disabling or re-policing the backup vault's key, replacing the vault policy, removing the lock.
+PROTECTION_EVENTS: dict[str, list[str]] = {
+    "aws.kms": ["ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy"],
+    "aws.backup": ["PutBackupVaultAccessPolicy", "DeleteBackupVaultLockConfiguration"],
+}
+#: The event source CloudTrail records for each EventBridge source.
+_EVENT_SOURCES = {"aws.kms": "kms.amazonaws.com", "aws.backup": "backup.amazonaws.com"}
+
+
+def protection_event_pattern() -> PolicyDocument:
+    """EventBridge pattern of the alerts in the backup account.
+
+    AWS API calls reach the default event bus as detail-type "AWS API Call via CloudTrail", with
+    `source` aws.<service> and `detail.eventSource` <service>.amazonaws.com (EventBridge events
+    reference, "events delivered via AWS CloudTrail"). These five are write management events,
+    delivered without a trail and without the read-only opt-in.
+    """
+    return {
+        "source": list(PROTECTION_EVENTS),
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": [_EVENT_SOURCES[source] for source in PROTECTION_EVENTS],
+            "eventName": [name for names in PROTECTION_EVENTS.values() for name in names],
+        },
+    }
+
+
+def event_rule_arn(account: AccountSettings, rule_name: str) -> str:
+    """The ARN EventBridge gives a rule of the default bus: known before the rule exists."""
+    return f"arn:{account.partition}:events:{account.region}:{account.account_id}:rule/{rule_name}"
+
+
+def alert_topic_policy(*, topic_arn: str, rule_arn: str, owner: AccountSettings) -> PolicyDocument:
+    """Policy of the backup account's alert topic: the EventBridge rule publishes, the owner
+    administers. SNS targets take a resource-based policy for events.amazonaws.com (EventBridge
+    user guide, "Using resource-based policies", Amazon SNS permissions); `aws:SourceArn` = the
+    rule's ARN pins it to this rule, as the guide's confused-deputy page advises."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowProtectionRuleToPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            },
+            {
+                "Sid": "AllowOwnerAccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": account_root(owner)},
+                "Action": [
+                    "SNS:GetTopicAttributes",
+                    "SNS:SetTopicAttributes",
+                    "SNS:Subscribe",
+                    "SNS:ListSubscriptionsByTopic",
+                ],
+                "Resource": topic_arn,
+            },
+        ],
+    }

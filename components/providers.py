@@ -17,10 +17,28 @@ BACKUP_PROVIDER = "backup-account"
 MANAGEMENT_PROVIDER = "management-account"
 
 
-def provider_args(account: AccountSettings, settings: StackSettings, role: str) -> aws.ProviderArgs:
-    """Arguments of the provider that deploys to `account` (`role`: source, backup, management)."""
+def copy_job_regions(settings: StackSettings) -> list[str]:
+    """The regions where copy jobs start: the source region (copies out) and the backup region
+    (copies back), each once, in that order."""
+    return list(dict.fromkeys([settings.source.region, settings.backup.region]))
+
+
+def management_provider_name(settings: StackSettings, region: str) -> str:
+    """The management account's provider for `region`. The provider in the configured
+    `managementAccount.region` keeps the name it always had; other regions get a suffix."""
+    assert settings.management is not None
+    if region == settings.management.region:
+        return MANAGEMENT_PROVIDER
+    return f"{MANAGEMENT_PROVIDER}-{region}"
+
+
+def provider_args(
+    account: AccountSettings, settings: StackSettings, role: str, *, region: str | None = None
+) -> aws.ProviderArgs:
+    """Arguments of the provider that deploys to `account` (`role`: source, backup, management),
+    in the account's region unless `region` says another."""
     return aws.ProviderArgs(
-        region=account.region,
+        region=region or account.region,
         allowed_account_ids=[account.account_id],
         assume_roles=[
             aws.ProviderAssumeRoleArgs(

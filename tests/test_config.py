@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
 import pytest
@@ -302,17 +303,98 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         "backupplan",
         "unknown key",
     ),
+    # AWS Backup API BackupRuleInput: ScheduleExpression is "a cron expression in UTC"; no
+    # rate() (terraform-provider-aws #8269: rate(...) is refused by AWS Backup).
     (
-        "rate under an hour",
-        _set("backupPlan.schedule", "rate(30 minutes)"),
+        "rate refused",
+        _set("backupPlan.schedule", "rate(12 hours)"),
         "backupPlan.schedule",
-        "at most once an hour",
+        "cron expressions only (its ScheduleExpression takes no rate(...)): write the interval "
+        "as a cron(...) with six fields, e.g. cron(0 */12 ? * * *)",
     ),
     (
-        "rate with wrong plural",
-        _set("backupPlan.schedule", "rate(1 hours)"),
+        "rate of a day refused",
+        _set("backupPlan.schedule", "rate(1 day)"),
         "backupPlan.schedule",
-        "singular unit",
+        "e.g. cron(0 */12 ? * * *) for every 12 hours or cron(0 5 ? * * *) for daily at 05:00",
+    ),
+    (
+        "rate in capitals refused",
+        _set("backupPlan.schedule", "RATE(1 hour)"),
+        "backupPlan.schedule",
+        "takes no rate(...)",
+    ),
+    # BackupRuleInput.ScheduleExpressionTimezone: an IANA time zone (default Etc/UTC).
+    (
+        "timezone not IANA",
+        _set("backupPlan.scheduleTimezone", "CEST"),
+        "backupPlan.scheduleTimezone",
+        "must be an IANA time zone name such as Etc/UTC, Europe/Paris or America/New_York",
+    ),
+    (
+        "timezone not a string",
+        _set("backupPlan.scheduleTimezone", 2),
+        "backupPlan.scheduleTimezone",
+        "IANA time zone name",
+    ),
+    (
+        "service-linked role switch not a boolean",
+        _set("backupAccount.createServiceLinkedRole", "no"),
+        "backupAccount.createServiceLinkedRole",
+        "must be true (create AWSServiceRoleForBackup) or false (it exists already)",
+    ),
+    (
+        "service-linked role switch on the management account",
+        _set(
+            "managementAccount",
+            {
+                "accountId": "000000000000",
+                "roleArn": "arn:aws:iam::000000000000:role/backup-deployer",
+                "region": "eu-west-1",
+                "createServiceLinkedRole": False,
+            },
+        ),
+        "managementAccount.createServiceLinkedRole",
+        "unknown key",
+    ),
+    # IAM Identity Center creates its roles under /aws-reserved/sso.amazonaws.com/ and replaces
+    # them when a permission set is re-provisioned (IAM Identity Center user guide, "Referencing
+    # permission sets in resource policies").
+    (
+        "deploy role of the backup account under aws-reserved",
+        _set(
+            "backupAccount.roleArn",
+            "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/eu-west-1/"
+            "AWSReservedSSO_Admin_0123456789abcdef",
+        ),
+        "backupAccount.roleArn",
+        "a role under aws-reserved/ belongs to IAM Identity Center: it is deleted and recreated "
+        "with a new name when its permission set is re-provisioned, and the vault and key "
+        "policies would then lock everyone out of PutKeyPolicy for ever; use a role the account "
+        "owns, e.g. arn:aws:iam::222222222222:role/backup-deployer",
+    ),
+    # API PutBackupVaultLockConfiguration, ChangeableForDays: only compliance locks have a lock
+    # date; after it the lock "cannot be changed or deleted" (so not turned into governance).
+    (
+        "lock date on a governance lock",
+        _set("vaultLock.lockDate", "2026-01-01"),
+        "vaultLock.lockDate",
+        "only a compliance-mode lock has a lock date",
+    ),
+    (
+        "lock date not a date",
+        _set(
+            "vaultLock",
+            {
+                "mode": "compliance",
+                "minRetentionDays": 1,
+                "maxRetentionDays": 365,
+                "lockDate": "next tuesday",
+            },
+        ),
+        "vaultLock.lockDate",
+        "must be the LockDate AWS reports for the vault (aws backup describe-backup-vault "
+        "--query LockDate)",
     ),
     (
         "cron every ten minutes",
@@ -438,11 +520,49 @@ def test_required_accounts_default_to_null_so_the_program_names_them() -> None:
         "cron(0 5 ? * * *)",
         "cron(30 2 1 * ? *)",
         "cron(0 5,17 ? * MON-FRI *)",
-        "rate(1 hour)",
-        "rate(12 hours)",
-        "rate(1 day)",
-        "rate(90 minutes)",
+        "cron(0 */12 ? * * *)",
     ],
 )
 def test_valid_schedules_are_accepted(schedule: str) -> None:
     assert parse(_set("backupPlan.schedule", schedule)).plan.schedule == schedule
+
+
+def test_schedule_timezone_is_kept_when_it_is_an_iana_name() -> None:
+    values = _set("backupPlan.scheduleTimezone", "Europe/Paris")
+    assert parse(values).plan.schedule_timezone == "Europe/Paris"
+    assert parse(raw()).plan.schedule_timezone is None
+
+
+def test_service_linked_role_is_created_in_both_accounts_unless_switched_off() -> None:
+    settings = parse(raw())
+    assert settings.source.create_service_linked_role is True
+    assert settings.backup.create_service_linked_role is True
+    off = parse(_set("sourceAccount.createServiceLinkedRole", False))
+    assert off.source.create_service_linked_role is False
+    assert off.backup.create_service_linked_role is True
+
+
+def test_aws_reserved_path_is_accepted_for_the_source_account() -> None:
+    # Only the backup account's deploy role is the exception of the protecting Deny statements.
+    arn = "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a"
+    assert parse(_set("sourceAccount.roleArn", arn)).source.role_arn == arn
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-12-01T08:00:00Z", "2026-12-01T08:00:00+00:00"),
+        ("2026-12-01T10:00:00+02:00", "2026-12-01T08:00:00+00:00"),
+        # YAML decodes an unquoted date itself; a date alone is its first second in UTC.
+        (datetime.date(2026, 12, 1), "2026-12-01T00:00:00+00:00"),
+        ("2026-12-01", "2026-12-01T00:00:00+00:00"),
+    ],
+)
+def test_lock_date_is_read_as_utc(value: Any, expected: str) -> None:
+    values = _set(
+        "vaultLock",
+        {"mode": "compliance", "minRetentionDays": 1, "maxRetentionDays": 365, "lockDate": value},
+    )
+    lock = parse(values).vault_lock
+    assert lock is not None and lock.lock_date is not None
+    assert lock.lock_date.isoformat() == expected

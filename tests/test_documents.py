@@ -137,7 +137,9 @@ def test_backup_vault_policy_lets_only_the_deploy_role_change_the_policy_or_lock
         "backup:DeleteBackupVaultLockConfiguration",
     }
     assert deny["Condition"] == {
-        "StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"}
+        "StringNotEqualsIgnoreCase": {
+            "aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"
+        }
     }
 
 
@@ -147,7 +149,9 @@ def test_backup_vault_key_can_only_be_destroyed_by_the_deploy_role() -> None:
     assert deny["Effect"] == "Deny"
     assert set(deny["Action"]) == {"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
     assert deny["Condition"] == {
-        "StringNotLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"}
+        "StringNotEqualsIgnoreCase": {
+            "aws:PrincipalArn": "arn:aws:iam::222222222222:role/backup-deployer"
+        }
     }
     # None of what the source account needs to copy in is denied.
     assert not set(deny["Action"]) & set(documents.KEY_USE_ACTIONS + documents.KEY_GRANT_ACTIONS)

@@ -148,11 +148,21 @@ def test_backup_role_lands_in_the_source_account_copy_back_role_in_the_backup_ac
     assert named(dev, "cross-account-copy-back-role-vault-keys").provider_name == "backup-account"
 
 
+# AWS Backup API UpdateGlobalSettings: "a value for isCrossAccountBackupEnabled and a Region"
+# (its CLI example passes --region): the setting is regional. pulumi-aws 7's GlobalSettings takes
+# no region argument, so the region is the provider's.
+@pytest.mark.parametrize(
+    ("name", "provider"),
+    [
+        ("cross-account-global-settings", "management-account"),
+        ("cross-account-global-settings-eu-central-1", "management-account-eu-central-1"),
+    ],
+)
 def test_global_settings_turn_on_cross_account_backup_and_leave_the_other_flags_alone(
-    prod: ProgramRun,
+    prod: ProgramRun, name: str, provider: str
 ) -> None:
-    reg = prod.one("aws:backup/globalSettings:GlobalSettings")
-    assert reg.provider_name == "management-account"
+    reg = prod.one("aws:backup/globalSettings:GlobalSettings", name)
+    assert reg.provider_name == provider
     assert reg.inputs["globalSettings"] == {"isCrossAccountBackupEnabled": "true"}
     # The organization's other settings are not forced, and their drift shows no diff.
     assert set(reg.ignore_changes) == {
@@ -161,6 +171,62 @@ def test_global_settings_turn_on_cross_account_backup_and_leave_the_other_flags_
     }
     # `pulumi destroy` must not switch cross-account backup off for the whole organization.
     assert reg.retain_on_delete and not reg.protect
+
+
+def test_global_settings_are_on_in_the_source_and_the_backup_region(prod: ProgramRun) -> None:
+    # Copies start in the source region (eu-west-1), copies back in the backup region
+    # (eu-central-1): one resource each, on a management provider of that region.
+    regions = {}
+    for reg in prod.by_type("aws:backup/globalSettings:GlobalSettings"):
+        provider = prod.one("pulumi:providers:aws", reg.provider_name)
+        assert json.loads(provider.inputs["allowedAccountIds"]) == [MANAGEMENT]
+        assert json.loads(provider.inputs["assumeRoles"])[0]["roleArn"] == (
+            f"arn:aws:iam::{MANAGEMENT}:role/backup-deployer"
+        )
+        regions[provider.inputs["region"]] = reg.name
+    assert regions == {
+        "eu-west-1": "cross-account-global-settings",
+        "eu-central-1": "cross-account-global-settings-eu-central-1",
+    }
+
+
+def test_global_settings_once_when_source_and_backup_share_a_region() -> None:
+    config = stack_config("dev")
+    config["cross-account-backup:managementAccount"] = {
+        "accountId": MANAGEMENT,
+        "roleArn": f"arn:aws:iam::{MANAGEMENT}:role/backup-deployer",
+        "region": "eu-west-1",
+    }
+    run = run_program(config, stack="dev")
+    assert run.error is None, run.error
+    (only,) = run.by_type("aws:backup/globalSettings:GlobalSettings")
+    assert (only.name, only.provider_name) == (
+        "cross-account-global-settings",
+        "management-account",
+    )
+    assert {r.name for r in run.by_type("pulumi:providers:aws")} == {
+        "source-account",
+        "backup-account",
+        "management-account",
+    }
+
+
+def test_global_settings_follow_the_copy_regions_not_the_management_region() -> None:
+    config = stack_config("prod")
+    config["cross-account-backup:managementAccount"] = {
+        **config["cross-account-backup:managementAccount"],
+        "region": "us-east-1",
+    }
+    run = run_program(config, stack="prod")
+    assert run.error is None, run.error
+    by_region = {
+        run.one("pulumi:providers:aws", r.provider_name).inputs["region"]: r.name
+        for r in run.by_type("aws:backup/globalSettings:GlobalSettings")
+    }
+    assert by_region == {
+        "eu-west-1": "cross-account-global-settings-eu-west-1",
+        "eu-central-1": "cross-account-global-settings-eu-central-1",
+    }
 
 
 def test_children_are_parented_to_the_component(dev: ProgramRun) -> None:
@@ -225,6 +291,17 @@ def test_backup_vault_policy_is_registered_after_the_vault(dev: ProgramRun) -> N
     assert vault.urn in policy.dependencies
 
 
+def test_backup_vault_policy_is_protected_and_retained(prod: ProgramRun) -> None:
+    # The Deny on DeleteRecoveryPoint is what protects the copies from an administrator of the
+    # backup account: `pulumi destroy --exclude-protected` must not take it along.
+    reg = named(prod, "cross-account-backup-vault-policy")
+    assert reg.protect and reg.retain_on_delete
+    assert any(
+        s["Effect"] == "Deny" and "backup:DeleteRecoveryPoint" in s["Action"]
+        for s in reg.policy()["Statement"]
+    )
+
+
 def test_dev_lock_is_governance_mode(dev: ProgramRun) -> None:
     lock = named(dev, "cross-account-backup-vault-lock")
     assert lock.inputs["backupVaultName"] == "cross-account-backup-dev-copies"
@@ -254,10 +331,11 @@ PROTECTED = [
     "cross-account-backup-vault",
     "cross-account-backup-vault-key",
     "cross-account-backup-vault-key-alias",
-    "cross-account-backup-vault-lock",
+    "cross-account-backup-vault-policy",
     "cross-account-source-vault",
     "cross-account-source-vault-key",
     "cross-account-source-vault-key-alias",
+    "cross-account-source-vault-policy",
 ]
 
 
@@ -426,7 +504,10 @@ def test_email_subscription_only_when_configured_and_filtered_to_failures(
     dev: ProgramRun, prod: ProgramRun
 ) -> None:
     assert dev.by_type("aws:sns/topicSubscription:TopicSubscription") == []
-    subscription = prod.one("aws:sns/topicSubscription:TopicSubscription")
+    subscription = prod.one(
+        "aws:sns/topicSubscription:TopicSubscription", "cross-account-notifications-email"
+    )
+    assert subscription.provider_name == "source-account"
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "backup-alerts@example.com"
     state_filter = json.loads(subscription.inputs["filterPolicy"])["State"][0]
