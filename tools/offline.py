@@ -613,8 +613,8 @@ def run_stack(
     with or without the project namespace replaces the whole value, a dotted key is a path merged
     into it, `None` removes); `skip_config_validation` is the CLI's `--skip-config-validation`.
     `program` defaults to `<project_dir>/__main__.py`. Raises `OfflineError` (`StackNotFound`,
-    the CLI's config refusals, unreadable files) before the program runs; what the program itself raises is
-    returned in `OfflineRun.error`, after every registration it made has settled.
+    the CLI's config refusals, unreadable files) before the program runs; what the program
+    itself raises is returned in `OfflineRun.error`, after every registration it made has settled.
     """
     project_dir = Path(project_dir).resolve()
     project = load_project(project_dir)["name"]

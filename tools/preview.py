@@ -77,7 +77,7 @@ def stack_policy_config(
     stack: str, project_dir: Path = REPO_ROOT, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The policy pack config for `stack`, the one `make policy-config` writes for `pulumi up`
-    (with this preview's `-c` overrides).
+    (`overrides`: as `python -m tools.policy_config -c`).
 
     With it the pack judges each resource on its own (the accounts are named); without it the
     pack infers the accounts from the stack, and must reject the same mistakes.
@@ -279,7 +279,8 @@ def preview(
             raise _program_error(run, loaded)
         report = None
         if launched is not None:
-            config = stack_policy_config(stack, project_dir, config_overrides)
+            # From the stack file, without -c: what `make policy-config` writes for `pulumi up`.
+            config = stack_policy_config(stack, project_dir)
             pack = _attach(launched)
             report = analyze(pack, run, Path(pack_dir or DEFAULT_PACK), config)
         t2 = time.perf_counter()
