@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from components.config import PlanSettings, SelectionTag, parse_plan, parse_selection_tag
-from tools.policy_config import policy_config
+from tools.policy_config import PolicyConfigError, policy_config
 from tools.preview import PreviewError, main, preview
 from tools.preview_config import (
     SECRET_EMAIL_PLACEHOLDER,
@@ -34,6 +34,7 @@ from tools.preview_config import (
     parse_yaml,
     project_declarations,
     read_stack_config,
+    resolve_secrets,
     validate_config_value,
 )
 
@@ -518,3 +519,24 @@ def test_a_secret_whose_placeholder_fails_the_program_says_how_to_give_a_value()
     )
     assert "-c 'sourceAccount.roleArn=...'" in message and "config_overrides" not in message
     assert SECRET_PLACEHOLDER not in message
+
+
+def test_secrets_can_be_resolved_by_a_tool_that_can_decrypt(tmp_path: Path) -> None:
+    loaded = read(
+        tmp_path, "config:\n  proj:account:\n    id: '1'\n    externalId:\n      secure: v1:AB\n"
+    )
+    config = resolve_secrets(loaded, lambda path: f"decrypted {path}")
+    assert config["proj:account"] == {"id": "1", "externalId": "decrypted proj:account.externalId"}
+    assert loaded.config["proj:account"]["externalId"] == SECRET_PLACEHOLDER  # untouched
+
+
+def test_a_key_without_namespace_that_is_not_ours_is_refused_by_every_entry_point() -> None:
+    # No namespace means the project's (loaders.go); the program knows its keys.
+    overrides = {"vaultlock": {"mode": "compliance"}}
+    with pytest.raises(PreviewError) as shown:
+        preview("dev", pack_dir=None, config_overrides=overrides)
+    with pytest.raises(PolicyConfigError) as written:
+        policy_config("dev", overrides=overrides)
+    assert str(shown.value).startswith(f"invalid config {NS}:vaultlock = ")
+    assert "unknown key; valid keys: sourceAccount" in str(shown.value)
+    assert str(written.value) == f"invalid configuration: {shown.value}"

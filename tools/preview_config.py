@@ -31,12 +31,13 @@ the project's (`cross-acount-backup:vaultLock`, which the CLI passes on and nobo
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import difflib
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -933,6 +934,20 @@ def _validate_values(
                 f"validating stack config: Stack '{stack}' with configuration key '{decl_key}' "
                 f"must be of type '{type_name(decl.type, decl.items)}'{hint}"
             )
+
+
+def resolve_secrets(loaded: StackConfig, decrypt: Callable[[str], Any]) -> dict[str, Any]:
+    """`loaded.config` with each secret's placeholder replaced by `decrypt(path)`.
+
+    For a tool that runs where the stack's secrets provider is reachable (e.g. `tools.verify`
+    with the Pulumi CLI: `pulumi config get --path <path> --show-secrets`, the path without the
+    namespace for the project's keys). `decrypt` gets the full path
+    (`cross-account-backup:sourceAccount.externalId`).
+    """
+    config = copy.deepcopy(loaded.config)
+    for path in loaded.secrets:
+        set_config_path(config, path, decrypt(path), loaded.project)
+    return config
 
 
 def load_stack_config(
