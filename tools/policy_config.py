@@ -59,7 +59,7 @@ def program_values(config: Mapping[str, Any]) -> dict[str, Any]:
         key = full.removeprefix(prefix)
         if full.startswith(prefix) and key not in KNOWN_KEYS:
             raise ConfigError(
-                key, config[full], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}"
+                key, encoded[full], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}"
             )
     for key in KNOWN_KEYS:
         text = encoded.get(prefix + key)
