@@ -24,11 +24,13 @@ from tools.preview_config import (
     SECRET_PLACEHOLDER,
     ConfigValidationError,
     OfflineError,
+    SecretNotDecrypted,
     coerce_path_value,
     encode_config,
     go_json,
     list_stacks,
     load_project,
+    load_stack_config,
     parse_override,
     parse_property_path,
     parse_yaml,
@@ -540,3 +542,28 @@ def test_a_key_without_namespace_that_is_not_ours_is_refused_by_every_entry_poin
     assert str(shown.value).startswith(f"invalid config {NS}:vaultlock = ")
     assert "unknown key; valid keys: sourceAccount" in str(shown.value)
     assert str(written.value) == f"invalid configuration: {shown.value}"
+
+
+def test_a_caller_that_did_not_ask_for_placeholders_gets_no_secret_silently(
+    tmp_path: Path,
+) -> None:
+    make(tmp_path, "config:\n  proj:account:\n    id: '1'\n    externalId:\n      secure: v1:AB\n")
+    with pytest.raises(SecretNotDecrypted) as e:
+        load_stack_config("s", tmp_path)
+    assert str(e.value) == (
+        "Pulumi.s.yaml: proj:account.externalId is encrypted (secure:) and can only be read "
+        "through the Pulumi CLI, e.g. `pulumi config get --path account.externalId --stack s`"
+    )
+    config = load_stack_config("s", tmp_path, placeholders=True)
+    assert config["proj:account"]["externalId"] == SECRET_PLACEHOLDER
+
+
+def test_the_preview_prints_the_clis_warnings_off_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make(tmp_path, f"config:\n{ACCOUNT}  proj:note:\n")
+    (tmp_path / "__main__.py").write_text("")
+    run, _, _ = preview("s", pack_dir=None, project_dir=tmp_path)
+    captured = capsys.readouterr()
+    assert run.error is None and captured.out == ""
+    assert 'warning: No value for configuration key "proj:note".' in captured.err

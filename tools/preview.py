@@ -242,6 +242,8 @@ def preview(
         loaded = read_stack_config(stack, project_dir, config_overrides)
         project = loaded.project
         stack_config = loaded.config
+        for warning in loaded.warnings:  # as the CLI prints them, off stdout
+            print(f"warning: {warning}", file=sys.stderr)
     except StackNotFound as exc:
         # Fail before starting the pack: there is nothing to analyze.
         raise PreviewError("stack", str(exc)) from exc

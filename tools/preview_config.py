@@ -77,6 +77,10 @@ class ConfigValidationError(OfflineError):
     """A refusal of the CLI's own config validation (`pulumi preview` stops with it)."""
 
 
+class SecretNotDecrypted(OfflineError):
+    """A `secure:` value, read by a caller that did not accept placeholders."""
+
+
 # --------------------------------------------------------------------------------------------
 # YAML as the CLI reads it: gopkg.in/yaml.v3
 # --------------------------------------------------------------------------------------------
@@ -826,11 +830,16 @@ def read_stack_config(
         raise StackNotFound(stack, list_stacks(project_dir), project_dir)
     source = stack_file.name
 
-    raw = _read_yaml(stack_file).get("config") or {}
+    stack_data = _read_yaml(stack_file)
+    raw = stack_data.get("config") or {}
     if not isinstance(raw, dict):
         raise OfflineError(f"{source}: config must be a mapping of keys to values")
     config: dict[str, Any] = {}
     warnings: list[str] = []
+    if stack_data.get("environment"):
+        warnings.append(
+            f"{source} imports Pulumi ESC environments: their values are not read offline"
+        )
     for key, value in raw.items():
         # loaders.go `stackConfigNamespacedWithProject`, then map.go `UnmarshalYAML`/`ParseKey`.
         try:
@@ -956,9 +965,23 @@ def load_stack_config(
     overrides: Mapping[str, Any] | None = None,
     *,
     validate: bool = True,
+    placeholders: bool = False,
 ) -> dict[str, Any]:
-    """`read_stack_config(...).config`: full keys → values as the CLI holds them."""
-    return read_stack_config(stack, project_dir, overrides, validate=validate).config
+    """`read_stack_config(...).config`: full keys → values as the CLI holds them.
+
+    A secret is refused (`SecretNotDecrypted`) unless `placeholders`: a caller that would use
+    the value for real (credentials, an external id) must not get a placeholder by accident;
+    it reads `read_stack_config(...)` and `resolve_secrets`.
+    """
+    loaded = read_stack_config(stack, project_dir, overrides, validate=validate)
+    if loaded.secrets and not placeholders:
+        listed = ", ".join(loaded.secrets)
+        raise SecretNotDecrypted(
+            f"Pulumi.{stack}.yaml: {listed} {'is' if len(loaded.secrets) == 1 else 'are'} "
+            "encrypted (secure:) and can only be read through the Pulumi CLI, e.g. "
+            f"`pulumi config get --path {loaded.secrets[0].split(':', 1)[1]} --stack {stack}`"
+        )
+    return loaded.config
 
 
 def encode_config(config: Mapping[str, Any]) -> dict[str, str]:
