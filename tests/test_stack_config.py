@@ -91,6 +91,9 @@ def read(tmp_path: Path, stack_text: str, project_text: str = PROJECT, **kw: Any
         (".5", 0.5),
         ("1e3", 1000.0),
         ("2026-01-02", "2026-01-02 00:00:00 +0000 UTC"),  # time.Time, then object.go .String()
+        ("2026-01-02T10:00:00Z", "2026-01-02 10:00:00 +0000 UTC"),
+        ("2026-01-02T10:00:00", "2026-01-02T10:00:00"),  # "...Z07:00": no zone, no timestamp
+        ("1:30", "1:30"),  # YAML 1.1's base 60 is gone
     ],
 )
 def test_plain_scalars_resolve_as_yaml_v3_resolves_them(text: str, value: Any) -> None:

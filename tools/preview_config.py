@@ -149,8 +149,10 @@ def _go_time_string(match: re.Match[str]) -> str | None:
         )  # fmt: skip
     except ValueError:
         return None
-    if g["sep"] == " " and g["z"]:
-        return None  # "2006-1-2 15:4:5.999999999" takes no zone
+    if (g["sep"] == " " and g["z"]) or (g["sep"] in ("T", "t") and not g["z"]):
+        # resolve.go `allowedTimestampFormats`: "2006-1-2T15:4:5.999999999Z07:00" needs a zone,
+        # "2006-1-2 15:4:5.999999999" takes none.
+        return None
     frac = (g["f"] or "").rstrip("0")
     clock = moment.strftime("%Y-%m-%d %H:%M:%S") + (f".{frac}" if frac else "")
     zone = g["z"]
