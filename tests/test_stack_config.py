@@ -570,3 +570,13 @@ def test_the_preview_prints_the_clis_warnings_off_stdout(
     captured = capsys.readouterr()
     assert run.error is None and captured.out == ""
     assert 'warning: No value for configuration key "proj:note".' in captured.err
+
+
+def test_one_key_spelled_with_and_without_namespace_is_refused(tmp_path: Path) -> None:
+    # loaders.go `stackConfigNamespacedWithProject` fills a Go map: one of the two would win at
+    # random.
+    with pytest.raises(OfflineError) as e:
+        read(tmp_path, f"config:\n{ACCOUNT}  account: {{id: '2'}}\n")
+    assert str(e.value) == (
+        "Pulumi.s.yaml: account and another spelling of it both set proj:account; keep one"
+    )

@@ -848,6 +848,11 @@ def read_stack_config(
             full = full_key(str(key), name)
         except OfflineError as exc:
             raise OfflineError(f"{source}: could not unmarshal map: {exc}") from None
+        if full in config:
+            # loaders.go builds a Go map from both spellings: which one wins is random.
+            raise OfflineError(
+                f"{source}: {key} and another spelling of it both set {full}; keep one"
+            )
         if value is None:
             # loaders.go `checkForEmptyConfig`, and yaml.v3 leaves a null `config.Value` zero: "".
             warnings.append(
