@@ -862,19 +862,22 @@ def read_stack_config(
             value = ""
         config[full] = _mark_secure(value)
 
+    overridden: set[str] = set()
     for key, value in (overrides or {}).items():
         try:
             set_config_path(config, str(key), _mark_secure(value), name)
+            overridden.add(parse_config_path(str(key), name)[0])
         except OfflineError as exc:
             raise OfflineError(f"--config {key}: {exc}") from None
 
     for key, value in config.items():
+        origin = f"{source} with -c" if key in overridden else source
         for where, text, number in _leading_zeros(value, key):
-            raise _quote_it(source, where, text, number)
+            raise _quote_it(origin, where, text, number)
         namespace = key.split(":", 1)[0]
         if _near_miss(namespace, name):
             raise OfflineError(
-                f"{source}: {key} is in the namespace {namespace!r}, not this project's {name!r}: "
+                f"{origin}: {key} is in the namespace {namespace!r}, not this project's {name!r}: "
                 f"the Pulumi CLI passes it on and the program never reads it, so the setting is "
                 f"silently lost. Did you mean {name}:{key.split(':', 1)[1]}?"
             )
