@@ -378,9 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             from tools.preview_render import error_document
 
-            print(json.dumps(error_document(exc.kind, str(exc), args.stack), indent=2))
+            print(
+                json.dumps(error_document(exc.kind, mask_secrets(str(exc)), args.stack), indent=2)
+            )
         label = {"config": "invalid configuration", "stack": "error"}.get(exc.kind, "error")
-        print(f"{label}: {exc}", file=sys.stderr)
+        print(f"{label}: {mask_secrets(str(exc))}", file=sys.stderr)
         if args.debug and exc.__cause__ is not None:
             traceback.print_exception(exc.__cause__)
         return EXIT_ERROR
