@@ -199,6 +199,7 @@ def test_object_is_a_declarable_type_since_cli_3_187() -> None:
     # ValidateConfigValue checks it since #20132 (v3.187.0).
     decls = project_declarations(load_project_text(PROJECT))
     assert decls["proj:account"].type == "object" and decls["proj:account"].required
+    assert "3.187.0 or newer" in (REPO / "README.md").read_text()
     assert decls["proj:limits"].default == {"days": 7} and not decls["proj:limits"].required
 
 
