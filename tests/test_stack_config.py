@@ -581,3 +581,12 @@ def test_one_key_spelled_with_and_without_namespace_is_refused(tmp_path: Path) -
     assert str(e.value) == (
         "Pulumi.s.yaml: account and another spelling of it both set proj:account; keep one"
     )
+
+
+def test_a_project_value_applies_like_a_default_and_the_stack_wins(tmp_path: Path) -> None:
+    # config.go `mergeConfig`: `!foundOnStack && (hasValue || hasDefault)` sets the project's
+    # value; a value found on the stack is kept.
+    project = PROJECT + "  proj:tier:\n    type: string\n    value: gold\n"
+    assert read(tmp_path, f"config:\n{ACCOUNT}", project).config["proj:tier"] == "gold"
+    stack = f"config:\n{ACCOUNT}  proj:tier: silver\n"
+    assert read(tmp_path, stack, project).config["proj:tier"] == "silver"
