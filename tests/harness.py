@@ -105,7 +105,10 @@ def run_program(
     # The engine starts from the stack's files: replace every value, drop the keys `config` lacks.
     overrides: dict[str, Any] = {key: None for key in load_stack_config(stack)}
     overrides.update(config)
-    run = offline.run_stack(stack, preview=preview, config_overrides=overrides)
+    # `--skip-config-validation`: the program's own checks, not the CLI's, are under test.
+    run = offline.run_stack(
+        stack, preview=preview, config_overrides=overrides, skip_config_validation=True
+    )
     return ProgramRun(
         registrations=[Registration(r) for r in run.resources],
         outputs=run.outputs,

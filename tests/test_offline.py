@@ -14,13 +14,13 @@ import pytest
 
 from tools.offline import (
     UNKNOWN,
-    OfflineError,
     StackNotFound,
     list_stacks,
     load_stack_config,
     run_stack,
     to_analyzer_resources,
 )
+from tools.preview_config import SECRET_PLACEHOLDER
 
 TINY_PROJECT = """\
 name: tiny
@@ -34,11 +34,6 @@ config:
   tiny:limits:
     type: object
     default: {days: 7}
-  tiny:nothing:
-    type: string
-    default: null
-  tiny:declaredOnly:
-    type: string
 """
 
 TINY_PROGRAM = """\
@@ -112,10 +107,15 @@ def test_unknown_stack_names_the_stacks_that_exist(project: Path) -> None:
     assert list_stacks(project) == ["dev", "other"]
 
 
-def test_an_encrypted_secret_is_refused_with_a_way_out(project: Path) -> None:
-    (project / "Pulumi.sec.yaml").write_text("config:\n  tiny:account:\n    secure: AAAB\n")
-    with pytest.raises(OfflineError, match="encrypted secret"):
-        load_stack_config("sec", project)
+def test_an_encrypted_secret_runs_with_a_placeholder_in_the_program(project: Path) -> None:
+    # `secure:` (pulumi/pulumi sdk/go/common/resource/config/object.go `isSecureValue`) can't be
+    # decrypted offline: the program gets a placeholder and the key is one of its secret keys.
+    (project / "Pulumi.sec.yaml").write_text(
+        'config:\n  tiny:account: "555555555555"\n  tiny:region:\n    secure: AAAB\n'
+    )
+    run = run_stack("sec", project_dir=project)
+    assert run.config["tiny:region"] == SECRET_PLACEHOLDER
+    assert run.error is None and run.by_name("key").region == SECRET_PLACEHOLDER
 
 
 def test_resources_get_the_account_and_region_of_their_provider(project: Path) -> None:
@@ -199,9 +199,20 @@ def test_the_programs_own_error_is_returned_not_raised(project: Path) -> None:
     assert str(run.error) == "invalid config tiny:explode: the user-facing message"
 
 
-def test_config_override_none_removes_a_key(project: Path) -> None:
+def test_config_override_none_removes_the_stack_value_so_the_default_applies(
+    project: Path,
+) -> None:
+    # Like `pulumi config rm`: the stack no longer sets it, the project default applies
+    # (pulumi/pulumi pkg/workspace/config.go `mergeConfig`).
     run = run_stack("dev", project_dir=project, config_overrides={"account": None})
-    assert run.error is not None and "tiny:account" in str(run.error)
+    assert run.error is None and run.config["tiny:account"] == "111111111111"
+    assert run.by_name("key").account_id == "111111111111"
+
+
+def test_config_override_none_of_a_key_without_default_leaves_it_unset(project: Path) -> None:
+    run = run_stack("dev", project_dir=project, config_overrides={"region": None})
+    assert "tiny:region" not in run.config
+    assert run.error is not None and "tiny:region" in str(run.error)
 
 
 def test_analyzer_resources_carry_unknowns_provider_and_dependencies(project: Path) -> None:

@@ -56,10 +56,10 @@ from tools.preview_config import (
     OfflineError,
     StackNotFound,
     encode_config,
-    full_key,
     list_stacks,
     load_project,
     load_stack_config,
+    read_stack_config,
 )
 
 __all__ = [
@@ -569,19 +569,6 @@ def _reset_runtime() -> None:
     pulumi.runtime.set_all_config({}, [])
 
 
-def _apply_overrides(
-    config: dict[str, Any], overrides: Mapping[str, Any] | None, project: str
-) -> dict[str, Any]:
-    merged = dict(config)
-    for key, value in (overrides or {}).items():
-        full = full_key(key, project)
-        if value is None:
-            merged.pop(full, None)
-        else:
-            merged[full] = value
-    return merged
-
-
 def _drain() -> BaseException | None:
     """Wait for every registration and output, even after a failure; the first error, if any.
 
@@ -618,17 +605,23 @@ def run_stack(
     config_overrides: Mapping[str, Any] | None = None,
     project_dir: Path = REPO_ROOT,
     program: Path | None = None,
+    skip_config_validation: bool = False,
 ) -> OfflineRun:
     """Run the project's program for `stack` under `RecordingMocks`, as `pulumi preview`/`up` would.
 
-    `config_overrides` replaces whole config values (keys with or without the project namespace;
-    `None` removes a key). `program` defaults to `<project_dir>/__main__.py`. Raises `OfflineError`
-    (`StackNotFound`, unreadable files) before the program runs; what the program itself raises is
-    returned in `OfflineRun.error`, after every registration it made has settled.
+    `config_overrides` are `-c` values applied before the CLI's checks (`read_stack_config`: a key
+    with or without the project namespace replaces the whole value, a dotted key is a path merged
+    into it, `None` removes); `skip_config_validation` is the CLI's `--skip-config-validation`.
+    `program` defaults to `<project_dir>/__main__.py`. Raises `OfflineError` (`StackNotFound`,
+    the CLI's config refusals, unreadable files) before the program runs; what the program
+    itself raises is returned in `OfflineRun.error`, after every registration it made has settled.
     """
     project_dir = Path(project_dir).resolve()
     project = load_project(project_dir)["name"]
-    config = _apply_overrides(load_stack_config(stack, project_dir), config_overrides, project)
+    loaded = read_stack_config(
+        stack, project_dir, config_overrides, validate=not skip_config_validation
+    )
+    config = loaded.config
     program_path = Path(program) if program else project_dir / "__main__.py"
     if not program_path.is_file():
         raise OfflineError(f"no program: {program_path} does not exist")
@@ -645,7 +638,7 @@ def run_stack(
     _reset_runtime()
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi_settings.SETTINGS.root_directory = str(project_dir)
-    pulumi.runtime.set_all_config(encode_config(config), [])
+    pulumi.runtime.set_all_config(encode_config(config), loaded.secret_keys)
     root = pulumi_settings.get_root_resource()
 
     error: BaseException | None = None

@@ -1,28 +1,35 @@
 """Print the policy pack config of a stack: `python -m tools.policy_config --stack dev`.
 
-Derived from `Pulumi.<stack>.yaml` (read directly, no Pulumi CLI): the source and backup account
-ids (`cross-account-backup:sourceAccount.accountId`, `...backupAccount.accountId`) go to every
-policy that takes them, so that the pack judges each resource alone and blocks a preview before
-anything is created; a compliance-mode `vaultLock` makes `backup-vault-locked` require compliance
-mode. Used by `make policy-config` and `make up`:
+The stack's config is read exactly as the offline preview reads it (`tools.preview_config`, the
+Pulumi CLI's rules: same loader, same messages) and validated by the program's own config model
+(`components.config.parse_settings`), so a stack `make preview` refuses is refused here with the
+same words. The source and backup account ids go to every policy that takes them, so that the
+pack judges each resource alone and blocks a preview before anything is created; a
+compliance-mode `vaultLock` makes `backup-vault-locked` require compliance mode. Used by
+`make policy-config` and `make up`:
 
-    pulumi preview --policy-pack policies --policy-pack-config out/policy-config.<stack>.json
+    python -m tools.policy_config --stack dev --output out/policy-config.dev.json
+    pulumi preview --policy-pack policies --policy-pack-config out/policy-config.dev.json
+
+With `--output`, the file is written only when the config is valid (never an empty file).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
+from tools.preview_config import REPO_ROOT, OfflineError, encode_config, parse_override
+from tools.preview_config import read_stack_config as _read_stack_config
 
-REPO = Path(__file__).resolve().parent.parent
-NAMESPACE = "cross-account-backup"
+REPO = REPO_ROOT
 
 #: Policies that take `sourceAccountIds` / `backupAccountIds` (see docs/policy-pack.md).
 ACCOUNT_POLICIES = (
@@ -36,68 +43,103 @@ ACCOUNT_POLICIES = (
     "backup-source-vault-accepts-copy-back",
 )
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-
 
 class PolicyConfigError(ValueError):
-    """The stack file can't give a policy config; `str()` names the file and the key."""
+    """The stack can't give a policy config; `str()` is the preview's message for the same
+    stack."""
 
 
-def _account(config: Mapping[str, Any], key: str, path: Path, *, required: bool) -> str | None:
-    value = config.get(f"{NAMESPACE}:{key}")
-    if value is None:
-        if required:
-            raise PolicyConfigError(f"{path.name}: `{NAMESPACE}:{key}` is missing")
-        return None
-    if not isinstance(value, Mapping):
-        raise PolicyConfigError(f"{path.name}: `{NAMESPACE}:{key}` must be an object")
-    account = value.get("accountId")
-    if isinstance(account, int):
-        account = f"{account:012d}"
-    if not isinstance(account, str) or not _ACCOUNT_RE.match(account):
-        raise PolicyConfigError(
-            f"{path.name}: `{NAMESPACE}:{key}.accountId` must be a 12-digit string, got {account!r}"
-        )
-    return account
+def program_values(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The values the program decodes from the CLI's config (`__main__.py` `read_config`: the
+    string of `notificationEmail`, `Config.get_object` — `json.loads` — of the others)."""
+    raw: dict[str, Any] = {}
+    prefix = f"{NAMESPACE}:"
+    encoded = encode_config(config)
+    for full in encoded:
+        key = full.removeprefix(prefix)
+        if full.startswith(prefix) and key not in KNOWN_KEYS:
+            raise ConfigError(
+                key, encoded[full], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}"
+            )
+    for key in KNOWN_KEYS:
+        text = encoded.get(prefix + key)
+        if text is None:
+            continue
+        if key == "notificationEmail":
+            raw[key] = text
+            continue
+        try:
+            raw[key] = json.loads(text)
+        except ValueError as error:
+            raise ConfigError(key, text, f"must be an object: {error}") from error
+    return raw
 
 
-def stacks(project_dir: Path = REPO) -> list[str]:
-    """The stacks that have a `Pulumi.<stack>.yaml`."""
-    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
-
-
-def policy_config(stack: str, project_dir: Path = REPO) -> dict[str, dict[str, Any]]:
-    """The `--policy-pack-config` document for `stack`."""
-    path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
-        raise PolicyConfigError(
-            f"no stack {stack!r}: {path} does not exist (stacks: {', '.join(stacks(project_dir))})"
-        )
+def policy_config(
+    stack: str, project_dir: Path = REPO, overrides: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The `--policy-pack-config` document for `stack` (with the preview's `-c` overrides)."""
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        raise PolicyConfigError(f"{path.name} is not valid YAML: {e}") from None
-    config = data.get("config") or {}
-    source = _account(config, "sourceAccount", path, required=True)
-    backup = _account(config, "backupAccount", path, required=True)
-    accounts = {"sourceAccountIds": [source], "backupAccountIds": [backup]}
+        loaded = _read_stack_config(stack, Path(project_dir), overrides)
+        settings = parse_settings(
+            program_values(loaded.config), project=loaded.project, stack=stack
+        )
+    except OfflineError as exc:
+        raise PolicyConfigError(str(exc)) from exc
+    except ConfigError as exc:
+        raise PolicyConfigError(f"invalid configuration: {exc}") from exc
+    accounts = {
+        "sourceAccountIds": [settings.source.account_id],
+        "backupAccountIds": [settings.backup.account_id],
+    }
     out: dict[str, dict[str, Any]] = {name: dict(accounts) for name in ACCOUNT_POLICIES}
-    lock = config.get(f"{NAMESPACE}:vaultLock")
-    compliance = isinstance(lock, Mapping) and str(lock.get("mode", "")).lower() == "compliance"
+    compliance = settings.vault_lock is not None and settings.vault_lock.mode == "compliance"
     out["backup-vault-locked"]["requireComplianceMode"] = compliance
     return out
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    # A temporary file next to the target, renamed over it: the target is complete or untouched.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the JSON; exit 2 with a message on stderr when the stack file can't give it."""
-    parser = argparse.ArgumentParser(description="Print the policy pack config of a stack.")
-    parser.add_argument("--stack", required=True, help="stack name (Pulumi.<stack>.yaml)")
+    """Print (or write) the JSON; exit 2 with the preview's message on stderr when the stack's
+    config is refused."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.policy_config", description="Print the policy pack config of a stack."
+    )
+    parser.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--config",
+        "-c",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override a config value, as `python -m tools.preview -c` does",
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", type=Path, help="write the JSON to FILE (only if valid)"
+    )
     args = parser.parse_args(argv)
     try:
-        print(json.dumps(policy_config(args.stack), indent=2, sort_keys=True))
-    except PolicyConfigError as e:
+        overrides = dict(parse_override(pair) for pair in args.config)
+        text = json.dumps(policy_config(args.stack, overrides=overrides), indent=2, sort_keys=True)
+    except (PolicyConfigError, OfflineError) as e:
         print(f"policy-config: {e}", file=sys.stderr)
         return 2
+    if args.output:
+        _write_atomically(args.output, text + "\n")
+    else:
+        print(text)
     return 0
 
 

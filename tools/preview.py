@@ -40,9 +40,12 @@ from tools.pack_launch import LaunchedPack, PackError, launch_pack
 from tools.preview_config import (
     REPO_ROOT,
     OfflineError,
+    StackConfig,
+    StackNotFound,
     encode_config,
-    load_project,
-    load_stack_config,
+    mask_secrets,
+    parse_override,
+    read_stack_config,
 )
 
 if TYPE_CHECKING:
@@ -70,8 +73,11 @@ class PreviewError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def stack_policy_config(stack: str, project_dir: Path = REPO_ROOT) -> dict[str, Any]:
-    """The policy pack config for `stack`, the one `make policy-config` writes for `pulumi up`.
+def stack_policy_config(
+    stack: str, project_dir: Path = REPO_ROOT, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The policy pack config for `stack`, the one `make policy-config` writes for `pulumi up`
+    (`overrides`: as `python -m tools.policy_config -c`).
 
     With it the pack judges each resource on its own (the accounts are named); without it the
     pack infers the accounts from the stack, and must reject the same mistakes.
@@ -79,7 +85,7 @@ def stack_policy_config(stack: str, project_dir: Path = REPO_ROOT) -> dict[str, 
     from tools.policy_config import policy_config
 
     try:
-        return dict(policy_config(stack, project_dir))
+        return dict(policy_config(stack, project_dir, overrides))
     except ValueError as exc:  # PolicyConfigError: the stack file can't give the accounts
         raise PreviewError("config", f"policy config: {exc}") from exc
 
@@ -197,11 +203,21 @@ def _display_path(path: Path) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _program_error(run: OfflineRun) -> PreviewError:
+def _program_error(run: OfflineRun, loaded: StackConfig) -> PreviewError:
     error = run.error
     assert error is not None
-    # The program's ConfigError is written for users (key, value, what is valid): as is.
+    # The program's ConfigError is written for users (key, value, what is valid): as is, unless
+    # it is about a secret's placeholder, which the user never wrote.
     if type(error).__name__ == "ConfigError":
+        key = f"{loaded.project}:{getattr(error, 'key', '')}"
+        if key in loaded.secrets:
+            short = key.split(":", 1)[1]
+            return PreviewError(
+                "config",
+                f"{key} is a secret (secure:) that the offline preview can't decrypt, and its "
+                f"placeholder does not pass the program's check ({mask_secrets(str(error))}). "
+                f"Give it a value for this preview: -c '{short}=...'",
+            )
         return PreviewError("config", str(error))
     return PreviewError("program", f"the program failed: {type(error).__name__}: {error}")
 
@@ -222,11 +238,17 @@ def preview(
     """
     t0 = time.perf_counter()
     try:
-        project = load_project(project_dir)["name"]
-        stack_config = load_stack_config(stack, project_dir)
-    except OfflineError as exc:
+        # The -c overrides first, then the CLI's checks (tools/preview_config.py).
+        loaded = read_stack_config(stack, project_dir, config_overrides)
+        project = loaded.project
+        stack_config = loaded.config
+        for warning in loaded.warnings:  # as the CLI prints them, off stdout
+            print(f"warning: {warning}", file=sys.stderr)
+    except StackNotFound as exc:
         # Fail before starting the pack: there is nothing to analyze.
         raise PreviewError("stack", str(exc)) from exc
+    except OfflineError as exc:  # the stack's config, refused by the CLI's rules
+        raise PreviewError("config", str(exc)) from exc
     launched: LaunchedPack | None = None
     pack: PolicyPackProcess | None = None
     try:
@@ -256,9 +278,10 @@ def preview(
             raise PreviewError("stack", str(exc)) from exc
         t1 = time.perf_counter()
         if run.error is not None:
-            raise _program_error(run)
+            raise _program_error(run, loaded)
         report = None
         if launched is not None:
+            # From the stack file, without -c: what `make policy-config` writes for `pulumi up`.
             config = stack_policy_config(stack, project_dir)
             pack = _attach(launched)
             report = analyze(pack, run, Path(pack_dir or DEFAULT_PACK), config)
@@ -316,8 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help=(
-            "override a config value for this preview only, like `pulumi preview -c`; the value "
-            "is YAML (`-c 'backupPlan={retentionDays: 0}'`); the key's namespace is optional"
+            "override a config value for this preview only (the stack file is not changed). "
+            "A path sets one field and keeps the rest of the stack's value, like `pulumi config "
+            "set --path` (`-c backupPlan.retentionDays=60`; true/false and plain integers are "
+            "typed, the rest are strings). A whole key takes a YAML value and REPLACES the whole "
+            "value (`-c 'backupPlan={retentionDays: 60}'` resets the other fields to their "
+            "defaults); `-c KEY=null` unsets it. The namespace is optional"
         ),
     )
     parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
@@ -329,16 +356,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
-    """`KEY=VALUE` pairs, values decoded as YAML (so objects, numbers and null work)."""
+    """`-c KEY=VALUE` pairs (`tools.preview_config.parse_override`): a whole key's value is YAML
+    read as the CLI reads YAML; a path's value is typed as `pulumi config set --path` types it."""
     overrides: dict[str, Any] = {}
     for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise PreviewError("config", f"--config {pair!r}: expected KEY=VALUE")
         try:
-            overrides[key.strip()] = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError as exc:
-            raise PreviewError("config", f"--config {key}: the value is not YAML: {exc}") from exc
+            key, value = parse_override(pair)
+        except OfflineError as exc:
+            raise PreviewError("config", str(exc)) from exc
+        overrides[key] = value
     return overrides
 
 
@@ -352,9 +378,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             from tools.preview_render import error_document
 
-            print(json.dumps(error_document(exc.kind, str(exc), args.stack), indent=2))
+            print(
+                json.dumps(error_document(exc.kind, mask_secrets(str(exc)), args.stack), indent=2)
+            )
         label = {"config": "invalid configuration", "stack": "error"}.get(exc.kind, "error")
-        print(f"{label}: {exc}", file=sys.stderr)
+        print(f"{label}: {mask_secrets(str(exc))}", file=sys.stderr)
         if args.debug and exc.__cause__ is not None:
             traceback.print_exception(exc.__cause__)
         return EXIT_ERROR
@@ -363,16 +391,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.diagram:
         args.diagram.parent.mkdir(parents=True, exist_ok=True)
-        args.diagram.write_text(render_mermaid(run), encoding="utf-8")
+        args.diagram.write_text(mask_secrets(render_mermaid(run)), encoding="utf-8")
+    # Secrets carry placeholders through the program; the reader sees `[secret]`.
     if args.json:
-        sys.stdout.write(render_json(run, report, timings=timings))
+        sys.stdout.write(mask_secrets(render_json(run, report, timings=timings)))
     else:
         sys.stdout.write(
-            render_text(
-                run,
-                report,
-                show_policies=args.show_policies,
-                timings=timings if args.timings else None,
+            mask_secrets(
+                render_text(
+                    run,
+                    report,
+                    show_policies=args.show_policies,
+                    timings=timings if args.timings else None,
+                )
             )
         )
         if args.diagram:
