@@ -11,7 +11,13 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from components.backup import CrossAccountBackup, CrossAccountBackupArgs
-from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
+from components.config import (
+    KNOWN_KEYS,
+    NAMESPACE,
+    ConfigError,
+    is_near_miss_namespace,
+    parse_settings,
+)
 from components.providers import (
     BACKUP_PROVIDER,
     SOURCE_PROVIDER,
@@ -33,10 +39,20 @@ def read_config() -> dict[str, Any]:
             raise ConfigError(
                 key, present[full_key], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}"
             )
+        namespace, _, rest = full_key.partition(":")
+        if is_near_miss_namespace(namespace):
+            raise ConfigError(
+                full_key,
+                present[full_key],
+                f"the namespace {namespace!r} is not this project's: the setting would be "
+                f"silently lost. Did you mean {NAMESPACE}:{rest}?",
+            )
     raw: dict[str, Any] = {}
     for key in KNOWN_KEYS:
         text = config.get(key)
-        if text is None:
+        # The CLI turns `key: null` in a stack file into "" (pkg/workspace/loaders.go
+        # `checkForEmptyConfig`, with a warning): an empty value is an unset key.
+        if text is None or text == "":
             continue
         if key == "notificationEmail":
             raw[key] = text

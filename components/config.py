@@ -8,6 +8,7 @@ verification parse the same stack files with the same rules.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -190,6 +191,21 @@ def vault_arn(account: AccountSettings, vault_name: str) -> str:
     return (
         f"arn:{account.partition}:backup:{account.region}:{account.account_id}"
         f":backup-vault:{vault_name}"
+    )
+
+
+def is_near_miss_namespace(namespace: str, project: str = NAMESPACE) -> bool:
+    """Whether a config namespace looks like a typo of the project's (`cross-acount-backup`).
+
+    The Pulumi CLI passes keys of any namespace to the program without a word, so a key set under
+    a misspelt namespace is silently never read: prod would lose its Vault Lock. Both the program
+    and the offline preview refuse such keys with this one rule.
+    """
+    if namespace == project:
+        return False
+    squash = re.sub(r"[^a-z0-9]", "", namespace.lower())
+    return squash == re.sub(r"[^a-z0-9]", "", project.lower()) or (
+        difflib.SequenceMatcher(None, namespace.lower(), project.lower()).ratio() >= 0.85
     )
 
 
@@ -509,11 +525,12 @@ def parse_selection_tag(value: Any) -> SelectionTag:
         raise ConfigError(f"{key}.key", tag_key, "tag keys starting with aws: are reserved by AWS")
     tag_value = raw.get("value", defaults.value)
     if isinstance(tag_value, bool):
-        # YAML 1.1 reads an unquoted Yes as true: the tag on the resources is the string "Yes".
+        # The CLI's YAML (yaml.v3) keeps an unquoted Yes as the string "Yes", but `true` (or a
+        # JSON value from `pulumi config set --path ... true`) is a boolean, not a tag value.
         raise ConfigError(
             f"{key}.value",
             tag_value,
-            'must be a quoted string, e.g. "Yes" (YAML reads Yes as true)',
+            'must be a string, e.g. "Yes" (quote it: tag values are text)',
         )
     if not isinstance(tag_value, str) or not 1 <= len(tag_value) <= 256:
         raise ConfigError(f"{key}.value", tag_value, "must be a string of 1 to 256 characters")
@@ -663,7 +680,9 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         )
     email = raw.get("notificationEmail")
     if email is not None:
-        email = _str("notificationEmail", email, _EMAIL, "must be an e-mail address, or null")
+        email = _str(
+            "notificationEmail", email, _EMAIL, "must be an e-mail address (or leave the key unset)"
+        )
     project_and_stack = f"{project}-{stack}"
     # Vault names: 2-50 characters of letters, digits and hyphens.
     if not re.match(r"^[A-Za-z0-9-_]{1,43}$", project_and_stack):

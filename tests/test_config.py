@@ -125,7 +125,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         "account id unquoted",
         _set("sourceAccount.accountId", 111111111111),
         "sourceAccount.accountId",
-        "quoted string",
+        'must be a quoted string of 12 digits, e.g. "111111111111"',
     ),
     ("source missing", _set("sourceAccount", ...), "sourceAccount", "required"),
     ("backup missing", _set("backupAccount", ...), "backupAccount", "required"),
@@ -283,7 +283,7 @@ REFUSALS: list[tuple[str, dict[str, Any], str, str]] = [
         "selection tag value read as boolean",
         _set("selectionTag", {"key": "Backup", "value": True}),
         "selectionTag.value",
-        "quoted string",
+        'must be a string, e.g. "Yes" (quote it: tag values are text)',
     ),
     (
         "selection tag key reserved",

@@ -15,6 +15,7 @@ import pytest
 
 from components.config import ConfigError
 from harness import ProgramRun, Registration, run_program, stack_config
+from tools import preview_config
 
 SOURCE, BACKUP, MANAGEMENT = "111111111111", "222222222222", "000000000000"
 
@@ -575,6 +576,44 @@ def test_a_missing_required_account_is_refused_before_registration() -> None:
     assert isinstance(run.error, ConfigError)
     assert "missing config cross-account-backup:backupAccount" in str(run.error)
     assert run.registrations == []
+
+
+def test_a_near_miss_namespace_is_refused_by_the_program_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The CLI passes keys of every namespace to the program (pkg/workspace/config.go only checks
+    # the project's own), so a direct `pulumi up` must refuse what the offline loader refuses:
+    # prod's lock under `cross-acount-backup:` would otherwise silently disappear. The offline
+    # loader's own refusal is switched off here, so that the program's check is the one tested.
+    monkeypatch.setattr(preview_config, "is_near_miss_namespace", lambda *_: False)
+    lock = {"mode": "compliance", "minRetentionDays": 365, "maxRetentionDays": 3650}
+    config = {**stack_config("prod"), "cross-acount-backup:vaultLock": lock}
+    del config["cross-account-backup:vaultLock"]
+    run = run_program(config, stack="prod")
+    assert isinstance(run.error, ConfigError), run.error
+    assert run.error.key == "cross-acount-backup:vaultLock"
+    assert str(run.error).endswith(
+        "the namespace 'cross-acount-backup' is not this project's: the setting would be "
+        "silently lost. Did you mean cross-account-backup:vaultLock?"
+    )
+    assert run.registrations == []
+
+
+def test_other_namespaces_reach_the_program_untouched() -> None:
+    config = {**stack_config("dev"), "aws:region": "eu-west-1", "backup-tools:owner": "x"}
+    run = run_program(config, stack="dev")
+    assert run.error is None, run.error
+    assert run.registrations
+
+
+@pytest.mark.parametrize("key", ["notificationEmail", "vaultLock", "managementAccount"])
+def test_an_empty_value_is_an_unset_key(key: str) -> None:
+    # `key: null` in a stack file reaches the program as "" (pkg/workspace/loaders.go
+    # `checkForEmptyConfig`: "This is currently treated as an empty string"), not as a value.
+    config = {**stack_config("dev"), f"cross-account-backup:{key}": ""}
+    run = run_program(config, stack="dev")
+    assert run.error is None, run.error
+    assert run.outputs["sourceVaultArn"]
 
 
 # --- the documented mock-test shape, on the component's outputs --------------------------------

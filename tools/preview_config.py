@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import difflib
 import json
 import math
 import re
@@ -45,6 +44,8 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode
+
+from components.config import is_near_miss_namespace
 
 #: The repository root: `Pulumi.yaml`, the stack files and the program's `__main__.py`.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -799,15 +800,6 @@ def _quote_it(source: str, where: str, text: str, value: Any) -> OfflineError:
     )
 
 
-def _near_miss(namespace: str, project: str) -> bool:
-    if namespace == project:
-        return False
-    squash = re.sub(r"[^a-z0-9]", "", namespace.lower())
-    return squash == re.sub(r"[^a-z0-9]", "", project.lower()) or (
-        difflib.SequenceMatcher(None, namespace.lower(), project.lower()).ratio() >= 0.85
-    )
-
-
 def read_stack_config(
     stack: str,
     project_dir: Path = REPO_ROOT,
@@ -875,7 +867,7 @@ def read_stack_config(
         for where, text, number in _leading_zeros(value, key):
             raise _quote_it(origin, where, text, number)
         namespace = key.split(":", 1)[0]
-        if _near_miss(namespace, name):
+        if is_near_miss_namespace(namespace, name):
             raise OfflineError(
                 f"{origin}: {key} is in the namespace {namespace!r}, not this project's {name!r}: "
                 f"the Pulumi CLI passes it on and the program never reads it, so the setting is "
