@@ -368,7 +368,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
         {},
         "uncertain",
         "S",
-        "condition on aws:PrincipalOrgID can't be evaluated",
+        "its condition on aws:PrincipalOrgID needs the pack's organizationId config",
     ),
     (
         "cond-org-id-other",
@@ -407,15 +407,17 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str, str | None, str]] = 
         "S",
         "allows",
     ),
+    # IAM "Global condition context keys", aws:PrincipalArn: every principal of S has an ARN
+    # arn:<partition>:iam::S:... (a role session: its role's ARN), so this holds for all of them.
     (
-        "cond-arn-like-unknown-principal",
+        "cond-arn-like-every-principal-of-the-account",
         pol(
             st(principal="*", condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{SRC}:*"}})
         ),
-        {},
-        "uncertain",
+        {"resource": VAULT},
+        "allowed",
         "S",
-        "aws:PrincipalArn",
+        f"statement 'S' allows {COPY} to {SRC}",
     ),
     (
         "cond-arn-not-like",
@@ -709,7 +711,7 @@ CASES += [
         {},
         "uncertain",
         "S",
-        "only under a condition: its condition on aws:SourceVpc can't be evaluated here",
+        "only under a condition: its condition on aws:SourceVpc depends on the request",
     ),
     (
         "principal-arn-is-present-even-when-unknown",
@@ -895,7 +897,7 @@ CASES += [
         {},
         "uncertain",
         "S",
-        "its condition on aws:PrincipalAccount can't be evaluated here",
+        "its condition on aws:PrincipalAccount depends on the request",
     ),
     (
         "variable-absent-key-default",

@@ -106,14 +106,20 @@ def test_vault_policy_role_only_grant_is_not_proof() -> None:
     assert f"statement 'RoleOnly' grants only {role}, not the account {SRC}" in msgs[0]
 
 
-def test_vault_policy_conditioned_grant_is_not_proof_and_names_the_key() -> None:
+def test_vault_policy_org_condition_without_org_id_names_the_config_it_needs() -> None:
+    # aws:PrincipalOrgID is present for every principal of a member account (IAM "Global
+    # condition context keys"); its value is what the pack's organizationId config decides: not
+    # a question of the request, so no "not proof".
     msgs = rules.vault_policy_grants_source(
         doc(allow(SRC, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}})),
         subject="vault policy of `v`",
         source_accounts=[SRC],
     )
-    assert len(msgs) == 1
-    assert "aws:PrincipalOrgID" in msgs[0] and "(not proof)" in msgs[0]
+    assert msgs == [
+        f"vault policy of `v` does not let {SRC} {COPY}: statement 'Allow' allows {COPY} to "
+        f"{SRC} only under a condition: its condition on aws:PrincipalOrgID needs the pack's "
+        "organizationId config"
+    ]
 
 
 def test_vault_policy_org_condition_is_proof_with_org_id() -> None:
@@ -214,7 +220,7 @@ def test_key_policy_via_service_condition_is_not_proof() -> None:
         f"k does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
         + "; ".join(
             f"statement 'Allow' allows {a} to {SRC} only under a condition: its condition on "
-            "kms:ViaService can't be evaluated here (not proof)"
+            "kms:ViaService depends on the request (not proof)"
             for a in DEST_KEY_ACTIONS
         )
     ]
@@ -629,22 +635,34 @@ KEY_POLICY_CASES: list[tuple[str, list[dict[str, Any]], str, list[str]]] = [
         KEY_SHAPE,
         [
             f"key policy of `k` does not let {SRC} kms:Encrypt: statement 'OnlyViaBackup' may "
-            f"deny kms:Encrypt to {SRC}: its condition on kms:ViaService can't be evaluated here "
+            f"deny kms:Encrypt to {SRC}: its condition on kms:ViaService depends on the request "
             "(not proof)"
         ],
     ),
+    # AWS KMS "Key policies": a key policy governs only its own key, so during preview (the
+    # key's ARN unknown) a Resource that may be its ARN is its ARN.
     (
-        "resource-another-key",
+        "resource-own-key-arn-during-preview",
         [allow(SRC, KEY_USE, Resource=f"arn:aws:kms:eu-west-1:{BAK}:key/other")],
+        KEY_SHAPE,
+        [],
+    ),
+    (
+        "resource-another-key-once-deployed",
+        [allow(SRC, KEY_USE, Resource=f"arn:aws:kms:eu-west-1:{BAK}:key/other")],
+        f"arn:aws:kms:eu-west-1:{BAK}:key/1234abcd",
+        [
+            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
+            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
+        ],
+    ),
+    (
+        "resource-key-of-another-account",
+        [allow(SRC, KEY_USE, Resource=f"arn:aws:kms:eu-west-1:{SRC}:key/other")],
         KEY_SHAPE,
         [
             f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(
-                f"statement 'Allow' may not allow {a} to {SRC}: its Resource "
-                f"arn:aws:kms:eu-west-1:{BAK}:key/other may not cover the resource (one of "
-                f"{KEY_SHAPE}, its ARN is not known here) (not proof)"
-                for a in DEST_KEY_ACTIONS
-            )
+            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
         ],
     ),
     (
@@ -794,11 +812,13 @@ VAULT_POLICY_CASES: list[tuple[str, list[dict[str, Any]], list[str]]] = [
         [f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}"],
     ),
     (
-        "deploy-role-guard-on-copy-may-apply",
+        "deploy-role-guard-on-copy-denies-the-source",
         [allow(SRC), deny("Guard", COPY, Condition=DEPLOY_ROLE_ONLY)],
         [
-            f"vault policy of `v` does not let {SRC} {COPY}: statement 'Guard' may deny {COPY} "
-            f"to {SRC}: its condition on aws:PrincipalArn can't be evaluated here (not proof)"
+            # IAM "Global condition context keys", aws:PrincipalArn: no principal of SRC has
+            # the backup account's deploy-role ARN, so StringNotLike holds for all of them.
+            f"vault policy of `v` does not let {SRC} {COPY}: statement 'Guard' denies {COPY} "
+            f"to {SRC}"
         ],
     ),
 ]

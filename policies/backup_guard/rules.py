@@ -92,6 +92,7 @@ def _grants(
     context: Callable[[str], Mapping[str, str | None]],
     org_id: str | None = None,
     literal_actions_only: bool = False,
+    self_resource: bool = False,
 ) -> list[str]:
     doc, error = _document(props, subject)
     if doc is None:
@@ -109,6 +110,7 @@ def _grants(
                 org_id=org_id,
                 partition=_partition(resource),
                 literal_actions_only=literal_actions_only,
+                self_resource=self_resource,
             )
             if not d.allowed:
                 missing.append((action, d))
@@ -120,7 +122,9 @@ def _grants(
 
 
 def _why(d: iam.Decision) -> str:
-    if d.verdict == "uncertain":
+    # "Not proof" only where the answer depends on the request itself (source IP, VPC
+    # endpoint, kms:ViaService, ...); everything else the evaluator decided, and says so.
+    if d.request_keys:
         return f"{d.reason} (not proof)"
     return d.reason
 
@@ -176,6 +180,7 @@ def vault_key_policy_grants_source(
         resource=key_arn,
         context=kms_context,
         org_id=org_id,
+        self_resource=True,
     )
 
 
@@ -198,6 +203,7 @@ def source_key_policy_grants_backup(
         resource=key_arn,
         context=kms_context,
         org_id=org_id,
+        self_resource=True,
     )
 
 
