@@ -42,7 +42,13 @@ LEVELS = {
     "backup-plan-min-retention": "advisory",
     "backup-vault-deletion-protected": "advisory",
     "backup-kms-key-rotation": "advisory",
+    "backup-copy-destination-known": "mandatory",
+    "backup-copy-retention-within-vault-lock": "mandatory",
+    "backup-copy-cross-region-and-account": "advisory",
+    "backup-copy-cold-storage-closes-copy-back": "advisory",
 }
+# Policies that only AnalyzeStack can decide (the stack's vaults and their locks).
+STACK_ONLY = {"backup-copy-destination-known", "backup-copy-retention-within-vault-lock"}
 CONFIG = {name: {"sourceAccountIds": [SRC], "backupAccountIds": [BAK]} for name in ACCOUNT_POLICIES}
 
 
@@ -106,9 +112,14 @@ def test_standin_stack_passes(pack: PolicyPackProcess, preview: bool, configured
     assert summary(pack.analyze_all(standin_stack(preview=preview))) == []
 
 
-def test_standin_cross_region_passes(pack: PolicyPackProcess) -> None:
+def test_standin_cross_region_passes_with_the_rds_advisory(pack: PolicyPackProcess) -> None:
+    # AWS Backup "Copy a backup": RDS and Aurora copy cross-account or cross-Region, not both.
     pack.configure({})
-    assert summary(pack.analyze_all(standin_stack(backup_region="eu-central-1"))) == []
+    diags = pack.analyze_all(standin_stack(backup_region="eu-central-1"))
+    assert [(d.enforcement_level, d.policy_name) for d in diags] == [
+        ("advisory", "backup-copy-cross-region-and-account")
+    ]
+    assert "but for Amazon RDS and Aurora snapshots only one or the other" in last_line(diags[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,13 +332,12 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
         edit_policy(
             "backup-vault-key",
             lambda d: next(s for s in d["Statement"] if s["Sid"] == BACKUP_KEY_USE).update(
-                Resource=f"arn:aws:kms:eu-west-1:{BAK}:key/another"
+                Resource=f"arn:aws:kms:eu-west-1:{OTHER}:key/another"
             ),
         ),
-        {
-            "backup-vault-key-policy-grants-source": f"its Resource arn:aws:kms:eu-west-1:{BAK}:"
-            f"key/another may not cover the resource (one of arn:aws:kms:eu-west-1:{BAK}:key/*"
-        },
+        # AWS KMS "Key policies": a key policy governs its own key; a key of another account is
+        # never it.
+        {"backup-vault-key-policy-grants-source": f"no statement allows kms:Encrypt to {SRC}"},
         True,
     ),
     (
@@ -348,7 +358,10 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
     (
         "copy-into-own-account",
         _set_dest(lambda a: a.replace(BAK, SRC)),
-        {"backup-copy-destination-cross-account": f"account {SRC} is the source account"},
+        {
+            "backup-copy-destination-cross-account": f"account {SRC} is the source account",
+            "backup-copy-destination-known": "a vault this stack does not build",
+        },
         True,
     ),
     (
@@ -366,13 +379,20 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
     (
         "copy-without-lifecycle",
         _copy_lifecycle(None),
-        {"backup-plan-lifecycle-valid": "has no lifecycle deleteAfter"},
+        {
+            "backup-plan-lifecycle-valid": "has no lifecycle deleteAfter",
+            # PutBackupVaultLockConfiguration: a job longer than MaxRetentionDays fails.
+            "backup-copy-retention-within-vault-lock": "keeps recovery points for ever",
+        },
         True,
     ),
     (
         "copy-deleted-before-cold-plus-90",
         _copy_lifecycle({"coldStorageAfter": 30, "deleteAfter": 60}),
-        {"backup-plan-lifecycle-valid": "deleteAfter 60 days is less than coldStorageAfter 30"},
+        {
+            "backup-plan-lifecycle-valid": "deleteAfter 60 days is less than coldStorageAfter 30",
+            "backup-copy-cold-storage-closes-copy-back": "to cold storage after 30 days",
+        },
         True,
     ),
     (
@@ -461,10 +481,11 @@ def test_mutation_rejected_with_config(
 def test_mandatory_mutation_blocked_by_analyze_alone_with_config(
     pack: PolicyPackProcess, mutation: Callable[[Stack], None], expected: dict[str, str]
 ) -> None:
-    """With config, each resource is judged as it is registered: no AnalyzeStack needed."""
+    """With config, each resource is judged as it is registered: no AnalyzeStack needed (but
+    for what only the whole stack shows: which vaults it builds, their locks)."""
     pack.configure(CONFIG)
     diags = [d for r in mutated(mutation) for d in pack.analyze(r)]
-    assert_rejected(diags, expected)
+    assert_rejected(diags, {k: v for k, v in expected.items() if k not in STACK_ONLY})
 
 
 def test_stack_violation_names_the_resource_urn(pack: PolicyPackProcess) -> None:
@@ -564,7 +585,12 @@ def test_real_program_passes(
     assert [d for d in diags if d.mandatory] == []
     assert not any("can't run" in d.message for d in diags), summary(diags)
     if stack == "prod":
-        assert summary(diags) == []
+        # Prod copies into another account and region (eu-west-1 -> eu-central-1) and moves
+        # copies to cold storage after 30 days (AWS Backup, "Copy a backup"): legal, limited.
+        assert {d.policy_name for d in diags} == {
+            "backup-copy-cross-region-and-account",
+            "backup-copy-cold-storage-closes-copy-back",
+        }, summary(diags)
     else:  # dev keeps backups 7 days and copies 14: below the advisory 35-day minimum
         assert {d.policy_name for d in diags} == {"backup-plan-min-retention"}
 
