@@ -509,7 +509,8 @@ ROWS: list[Row] = [
         {},
         "uncertain",
         "D",
-        f"statement 'D' may deny {COPY} to {SRC}: its condition on aws:SourceIp depends on the request",
+        f"statement 'D' may deny {COPY} to {SRC}: its condition on aws:SourceIp depends on the "
+        "request",
         ("aws:SourceIp",),
     ),
     (

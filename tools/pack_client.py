@@ -3,9 +3,10 @@
 How the CLI runs a Python policy pack (pulumi/pulumi `sdk/go/common/resource/plugin/
 analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python` shim):
 
-- it reads `PulumiPolicy.yaml` (runtime `python`, option `virtualenv`), then starts
-  `<venv>/bin/python -u -m pulumi.policy <engine-address> .` with the pack directory as working
-  directory; `pulumi.policy` runs `./__main__.py`, whose `PolicyPack(...)` serves gRPC;
+- it reads `PulumiPolicy.yaml` (runtime `python`, option `toolchain: uv`), then starts
+  `<repo>/.venv/bin/python -u -m pulumi.policy <engine-address> <pack-dir>` with the pack
+  directory as working directory (`tools/pack_launch.py` has the sources); `pulumi.policy` runs
+  its `__main__.py`, whose `PolicyPack(...)` serves gRPC;
 - the environment is the CLI's plus `PULUMI_CONFIG` (the stack config as JSON), and
   `PULUMI_ORGANIZATION`, `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`;
 - the pack writes its port on the first line of stdout; the CLI dials `127.0.0.1:<port>`;
@@ -13,7 +14,7 @@ analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python
   `GetAnalyzerInfo`, `Configure` (the `--policy-pack-config` file, when given), then `Analyze`
   for each resource as it is registered and `AnalyzeStack` once at the end.
 
-This module does the same with the project's interpreter (`sys.executable`, which has
+This module does the same with the interpreter the CLI would pick (the repo's `.venv`, which has
 `pulumi-policy` installed) and no engine: the engine address is a placeholder the pack never dials.
 The launch itself (command, environment, port line, stderr) is `tools/pack_launch.py`, which
 imports only the standard library so that a caller can start the pack before importing Pulumi;
@@ -31,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +151,7 @@ class PolicyPackProcess:
     def __init__(
         self,
         pack_dir: str | Path = "policies",
-        python: str = sys.executable,
+        python: str | None = None,
         *,
         project: str = "cross-account-backup",
         stack: str = "dev",
