@@ -348,8 +348,11 @@ def lifecycles_valid(props: Mapping[str, Any], *, subject: str) -> list[str]:
             lifecycle = action.get("lifecycle")
             if is_unknown(lifecycle):
                 continue
-            if not hasattr(lifecycle, "get") or as_number(lifecycle.get("deleteAfter")) is None:
-                if hasattr(lifecycle, "get") and is_unknown(lifecycle.get("deleteAfter")):
+            if (
+                not isinstance(lifecycle, Mapping)
+                or as_number(lifecycle.get("deleteAfter")) is None
+            ):
+                if isinstance(lifecycle, Mapping) and is_unknown(lifecycle.get("deleteAfter")):
                     continue
                 out.append(
                     f"{where} to {action.get('destinationVaultArn')!r} has no lifecycle "
@@ -365,7 +368,7 @@ def min_retention(props: Mapping[str, Any], *, subject: str, min_days: float) ->
     out = []
     for i, (rule_name, rule) in enumerate(_rules(props)):
         lifecycle = rule.get("lifecycle")
-        delete = as_number(lifecycle.get("deleteAfter")) if hasattr(lifecycle, "get") else None
+        delete = as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None
         if delete is not None and delete < min_days:
             out.append(
                 f"{subject} rule '{rule_name}' keeps backups {delete:g} days, "
@@ -373,7 +376,9 @@ def min_retention(props: Mapping[str, Any], *, subject: str, min_days: float) ->
             )
         for j, action in enumerate(_copy_actions(rule, ["rules", str(i)])):
             lifecycle = action.get("lifecycle")
-            delete = as_number(lifecycle.get("deleteAfter")) if hasattr(lifecycle, "get") else None
+            delete = (
+                as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None
+            )
             if delete is not None and delete < min_days:
                 out.append(
                     f"{subject} rule '{rule_name}' copy action {j} keeps copies {delete:g} days, "

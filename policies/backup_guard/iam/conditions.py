@@ -472,9 +472,9 @@ def evaluate_condition(
     bounds = _time_boundaries(condition, ctx.now)
     if not bounds:
         return _eval_at(condition, ctx, ctx.now)
-    samples = [(ctx.now, None)]
-    for b in bounds:
-        samples.extend([(b, b), (b + 1.0, b)])
+    samples: list[tuple[float, float | None]] = [(ctx.now, None)]
+    for bound in bounds:
+        samples.extend([(bound, bound), (bound + 1.0, bound)])
     results = [(_eval_at(condition, ctx, t), b) for t, b in samples]
     first = results[0][0]
     if effect == "Allow":

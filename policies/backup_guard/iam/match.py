@@ -157,14 +157,14 @@ def principal_applies(st: Statement, account: str, arn: str | None, partition: s
     for entry in st.not_principal.get("AWS", []):
         if ACCOUNT_RE.match(entry):
             entry = f"arn:{partition or 'aws'}:iam::{entry}:root"
-        m = IAM_ARN_RE.match(entry)
-        if not m or m.group(3) != account:
+        parts = IAM_ARN_RE.match(entry)
+        if not parts or parts.group(3) != account:
             continue
-        if partition is not None and m.group(1) != partition:
+        if partition is not None and parts.group(1) != partition:
             continue
         if arn is not None and arn == entry:
             return Match(Tri.NO)
-        if arn is None and m.group(4) == "root":
+        if arn is None and parts.group(4) == "root":
             return Match(
                 Tri.MAYBE,
                 f"NotPrincipal excludes {entry} but not the other principals of {account}",
