@@ -33,6 +33,7 @@ All operators and keys of a block are ANDed, the values of one key ORed (IAM "Co
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,7 +100,11 @@ class Context:
     config_hints: Mapping[str, str]  # key -> the config that would decide it
     variables: bool  # policy variables are only substituted in Version 2012-10-17
     account: str
-    now: float  # epoch seconds of the evaluation
+    at: float | None  # epoch seconds of the evaluation; None: the clock's, read when needed
+
+    @property
+    def now(self) -> float:
+        return time.time() if self.at is None else self.at
 
     def state(self, key: str) -> State:
         k = key.lower()
@@ -192,7 +197,6 @@ def make_context(
         else:
             values.pop(key, None)
             absent.add(key)
-    when = (now or datetime.now(UTC)).timestamp()
     return Context(
         values=values,
         absent=frozenset(absent),
@@ -202,7 +206,7 @@ def make_context(
         config_hints=hints,
         variables=variables,
         account=principal_account,
-        now=when,
+        at=None if now is None else now.timestamp(),
     )
 
 
@@ -469,10 +473,11 @@ def evaluate_condition(
     """
     if not condition:
         return Cond(Tri.YES)
-    bounds = _time_boundaries(condition, ctx.now)
+    now = ctx.now
+    bounds = _time_boundaries(condition, now)
     if not bounds:
-        return _eval_at(condition, ctx, ctx.now)
-    samples: list[tuple[float, float | None]] = [(ctx.now, None)]
+        return _eval_at(condition, ctx, now)
+    samples: list[tuple[float, float | None]] = [(now, None)]
     for bound in bounds:
         samples.extend([(bound, bound), (bound + 1.0, bound)])
     results = [(_eval_at(condition, ctx, t), b) for t, b in samples]

@@ -56,7 +56,7 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
 
 def has_glob(text: str) -> bool:
     """True if `text` has a `*` or `?`."""
-    return any(c in _GLOB_CHARS for c in text)
+    return "*" in text or "?" in text
 
 
 def arn_match(pattern: str, value: str) -> bool:
@@ -235,21 +235,26 @@ def resource_applies(
             hits.append(raw)
         elif state is Tri.MAYBE:
             maybes.append(raw)
-    if resource == "*":
-        what = "the resource (its ARN is not known here)"
-    elif has_glob(resource):
-        what = f"the resource (one of {resource}, its ARN is not known here)"
-    else:
-        what = resource
-    listed = ", ".join(maybes)
     if not negated:
         if hits:
             return Match(Tri.YES)
         if maybes:
-            return Match(Tri.MAYBE, f"its Resource {listed} may not cover {what}")
+            return Match(
+                Tri.MAYBE, f"its Resource {', '.join(maybes)} may not cover {_what(resource)}"
+            )
         return Match(Tri.NO)
     if hits:
         return Match(Tri.NO)
     if maybes:
-        return Match(Tri.MAYBE, f"its NotResource {listed} may exclude {what}")
+        return Match(
+            Tri.MAYBE, f"its NotResource {', '.join(maybes)} may exclude {_what(resource)}"
+        )
     return Match(Tri.YES)
+
+
+def _what(resource: str) -> str:
+    if resource == "*":
+        return "the resource (its ARN is not known here)"
+    if has_glob(resource):
+        return f"the resource (one of {resource}, its ARN is not known here)"
+    return resource
