@@ -28,7 +28,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from . import checks, copy_checks, plan_checks
 from .checks import ACCOUNTS_SCHEMA, Config, ResourceCheck, StackCheck
-from .topology import build
+from .topology import KEY, PLAN, VAULT, VAULT_LOCK, VAULT_POLICY, build
 from .values import NotKnownYet, Provider, Resource
 
 PACK_NAME = "cross-account-backup-guard"
@@ -76,10 +76,15 @@ def resource_from_args(args: ResourceValidationArgs) -> Resource:
     )
 
 
-def resources_from_stack(args: StackValidationArgs) -> list[Resource]:
-    """The plain `Resource`s of an `AnalyzeStack` call."""
+def resources_from_stack(
+    args: StackValidationArgs, types: frozenset[str] | None = None
+) -> list[Resource]:
+    """The plain `Resource`s of an `AnalyzeStack` call (of `types` only, when given: unwrapping
+    pulumi-policy's proxies is most of a stack check's cost)."""
     out = []
     for r in args.resources:
+        if types is not None and r.resource_type not in types:
+            continue
         deps = {k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()}
         out.append(
             Resource(
@@ -152,6 +157,7 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         level: EnforcementLevel,
         resource_check: ResourceCheck,
         stack_check: StackCheck,
+        stack_types: frozenset[str],
         schema: PolicyConfigSchema | None = None,
     ) -> None:
         # Both bases' __init__ would chain through each other; set what each one reads instead.
@@ -161,11 +167,12 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         self._StackValidationPolicy__validate = None
         self._resource_check = resource_check
         self._stack_check = stack_check
+        self._stack_types = stack_types  # the resource types the stack check looks at
 
     def validate(self, args: Any, report_violation: ReportViolation) -> None:  # type: ignore[override]
         config = args.get_config() or {}
         if isinstance(args, StackValidationArgs):
-            resources = resources_from_stack(args)
+            resources = resources_from_stack(args, self._stack_types)
             _report_all(
                 report_violation, lambda: self._stack_check(build(resources), config), "the stack"
             )
@@ -180,6 +187,8 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
 # The policies
 
 M, A = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
+# Every stack check reads the plans (who copies where) and the vaults.
+_VAULTS = {PLAN, VAULT}
 
 
 def _nothing(res: Resource, config: Config) -> list[str]:
@@ -196,6 +205,7 @@ def build_policies() -> list[Policy]:
             "A vault that receives cross-account copies must let every source account "
             "backup:CopyIntoBackupVault in its access policy.",
             level=M,
+            stack_types=frozenset(_VAULTS | {VAULT_POLICY}),
             schema=accounts,
             resource_check=checks.grants_source_resource,
             stack_check=checks.grants_source_stack,
@@ -206,6 +216,7 @@ def build_policies() -> list[Policy]:
             "account kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, "
             "kms:DescribeKey.",
             level=M,
+            stack_types=frozenset(_VAULTS | {KEY}),
             schema=accounts,
             resource_check=checks.key_grants_source_resource,
             stack_check=checks.key_grants_source_stack,
@@ -215,6 +226,7 @@ def build_policies() -> list[Policy]:
             "The KMS key of a source vault must let every backup account kms:DescribeKey, "
             "kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:CreateGrant.",
             level=M,
+            stack_types=frozenset(_VAULTS | {KEY}),
             schema=accounts,
             resource_check=checks.source_key_resource,
             stack_check=checks.source_key_stack,
@@ -238,6 +250,7 @@ def build_policies() -> list[Policy]:
             "A vault that receives cross-account copies must be encrypted with a customer "
             "managed KMS key.",
             level=M,
+            stack_types=frozenset(_VAULTS),
             schema=accounts,
             resource_check=checks.cmk_resource,
             stack_check=checks.cmk_stack,
@@ -247,6 +260,7 @@ def build_policies() -> list[Policy]:
             "Every copy must go to a vault this stack builds (in its account and region) or to "
             "one listed in externalCopyDestinations, in the plan's partition.",
             level=M,
+            stack_types=frozenset(_VAULTS),
             schema=PolicyConfigSchema(properties=dict(copy_checks.EXTERNAL_SCHEMA)),
             resource_check=copy_checks.destination_partition,
             stack_check=copy_checks.destination_known,
@@ -256,6 +270,7 @@ def build_policies() -> list[Policy]:
             "Copies (and backups) must keep recovery points within their vault lock's "
             "minRetentionDays/maxRetentionDays: the vault fails any other job.",
             level=M,
+            stack_types=frozenset(_VAULTS | {VAULT_LOCK}),
             resource_check=_nothing,
             stack_check=copy_checks.retention_within_lock,
         ),
@@ -289,6 +304,7 @@ def build_policies() -> list[Policy]:
             "A vault that stores copies should have a vault lock (compliance mode when "
             "requireComplianceMode is set).",
             level=A,
+            stack_types=frozenset(_VAULTS | {VAULT_LOCK}),
             schema=PolicyConfigSchema(
                 properties={
                     **ACCOUNTS_SCHEMA,
@@ -307,6 +323,7 @@ def build_policies() -> list[Policy]:
             "The source vault's access policy should let every backup account "
             "backup:CopyIntoBackupVault: cross-account restore goes through a copy back.",
             level=A,
+            stack_types=frozenset(_VAULTS | {VAULT_POLICY}),
             schema=accounts,
             resource_check=checks.copy_back_resource,
             stack_check=checks.copy_back_stack,
