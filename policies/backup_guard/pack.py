@@ -27,7 +27,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from . import checks, copy_checks, plan_checks
-from .checks import ACCOUNTS_SCHEMA, Config, ResourceCheck, StackCheck
+from .checks import ACCOUNTS_SCHEMA, ResourceCheck, StackCheck
 from .topology import KEY, PLAN, VAULT, VAULT_LOCK, VAULT_POLICY, build
 from .values import NotKnownYet, Provider, Resource
 
@@ -129,6 +129,7 @@ class GuardResourcePolicy(ResourceValidationPolicy):
         *,
         level: EnforcementLevel,
         resource_check: ResourceCheck,
+        resource_types: frozenset[str],
         schema: PolicyConfigSchema | None = None,
     ) -> None:
         super().__init__(
@@ -139,8 +140,11 @@ class GuardResourcePolicy(ResourceValidationPolicy):
             config_schema=schema,
         )
         self._resource_check = resource_check
+        self._resource_types = resource_types  # the only types its check judges
 
     def _validate(self, args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type not in self._resource_types:
+            return  # before unwrapping: most resources concern few policies
         config = args.get_config() or {}
         res = resource_from_args(args)
         _report_all(report, lambda: self._resource_check(res, config), f"`{res.name}`")
@@ -156,6 +160,7 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         *,
         level: EnforcementLevel,
         resource_check: ResourceCheck,
+        resource_types: frozenset[str],
         stack_check: StackCheck,
         stack_types: frozenset[str],
         schema: PolicyConfigSchema | None = None,
@@ -168,6 +173,7 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         self._resource_check = resource_check
         self._stack_check = stack_check
         self._stack_types = stack_types  # the resource types the stack check looks at
+        self._resource_types = resource_types  # the only types its resource check judges
 
     def validate(self, args: Any, report_violation: ReportViolation) -> None:  # type: ignore[override]
         config = args.get_config() or {}
@@ -176,11 +182,40 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
             _report_all(
                 report_violation, lambda: self._stack_check(build(resources), config), "the stack"
             )
-        else:
+        elif args.resource_type in self._resource_types:
             res = resource_from_args(args)
             _report_all(
                 report_violation, lambda: self._resource_check(res, config), f"`{res.name}`"
             )
+
+
+class GuardStackPolicy(StackValidationPolicy):
+    """A policy that only a whole stack can decide (not called by `Analyze` at all)."""
+
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        *,
+        level: EnforcementLevel,
+        stack_check: StackCheck,
+        stack_types: frozenset[str],
+        schema: PolicyConfigSchema | None = None,
+    ) -> None:
+        super().__init__(
+            name,
+            description,
+            validate=self._validate,
+            enforcement_level=level,
+            config_schema=schema,
+        )
+        self._stack_check = stack_check
+        self._stack_types = stack_types
+
+    def _validate(self, args: StackValidationArgs, report: ReportViolation) -> None:
+        config = args.get_config() or {}
+        resources = resources_from_stack(args, self._stack_types)
+        _report_all(report, lambda: self._stack_check(build(resources), config), "the stack")
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,11 +224,6 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
 M, A = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 # Every stack check reads the plans (who copies where) and the vaults.
 _VAULTS = {PLAN, VAULT}
-
-
-def _nothing(res: Resource, config: Config) -> list[str]:
-    """The resource half of a policy that only a whole stack can decide."""
-    return []
 
 
 def build_policies() -> list[Policy]:
@@ -205,6 +235,7 @@ def build_policies() -> list[Policy]:
             "A vault that receives cross-account copies must let every source account "
             "backup:CopyIntoBackupVault in its access policy.",
             level=M,
+            resource_types=frozenset({VAULT_POLICY}),
             stack_types=frozenset(_VAULTS | {VAULT_POLICY}),
             schema=accounts,
             resource_check=checks.grants_source_resource,
@@ -216,6 +247,7 @@ def build_policies() -> list[Policy]:
             "account kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, "
             "kms:DescribeKey.",
             level=M,
+            resource_types=frozenset({KEY}),
             stack_types=frozenset(_VAULTS | {KEY}),
             schema=accounts,
             resource_check=checks.key_grants_source_resource,
@@ -226,6 +258,7 @@ def build_policies() -> list[Policy]:
             "The KMS key of a source vault must let every backup account kms:DescribeKey, "
             "kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:CreateGrant.",
             level=M,
+            resource_types=frozenset({KEY}),
             stack_types=frozenset(_VAULTS | {KEY}),
             schema=accounts,
             resource_check=checks.source_key_resource,
@@ -236,12 +269,14 @@ def build_policies() -> list[Policy]:
             "No vault or key policy may let any principal in without an account or "
             "organization condition.",
             level=M,
+            resource_types=frozenset({VAULT_POLICY, KEY}),
             resource_check=plan_checks.open_principal,
         ),
         GuardResourcePolicy(
             "backup-copy-destination-cross-account",
             "Every copy action must go to a vault in another account, never to the Default vault.",
             level=M,
+            resource_types=frozenset({PLAN}),
             schema=PolicyConfigSchema(properties=dict(ACCOUNTS_SCHEMA)),
             resource_check=plan_checks.copy_destination,
         ),
@@ -250,6 +285,7 @@ def build_policies() -> list[Policy]:
             "A vault that receives cross-account copies must be encrypted with a customer "
             "managed KMS key.",
             level=M,
+            resource_types=frozenset({VAULT}),
             stack_types=frozenset(_VAULTS),
             schema=accounts,
             resource_check=checks.cmk_resource,
@@ -260,30 +296,32 @@ def build_policies() -> list[Policy]:
             "Every copy must go to a vault this stack builds (in its account and region) or to "
             "one listed in externalCopyDestinations, in the plan's partition.",
             level=M,
+            resource_types=frozenset({PLAN}),
             stack_types=frozenset(_VAULTS),
             schema=PolicyConfigSchema(properties=dict(copy_checks.EXTERNAL_SCHEMA)),
             resource_check=copy_checks.destination_partition,
             stack_check=copy_checks.destination_known,
         ),
-        GuardDualPolicy(
+        GuardStackPolicy(
             "backup-copy-retention-within-vault-lock",
             "Copies (and backups) must keep recovery points within their vault lock's "
             "minRetentionDays/maxRetentionDays: the vault fails any other job.",
             level=M,
             stack_types=frozenset(_VAULTS | {VAULT_LOCK}),
-            resource_check=_nothing,
             stack_check=copy_checks.retention_within_lock,
         ),
         GuardResourcePolicy(
             "backup-copy-cross-region-and-account",
             "A copy both cross-account and cross-Region fails for Amazon RDS and Aurora.",
             level=A,
+            resource_types=frozenset({PLAN}),
             resource_check=copy_checks.cross_region_and_account,
         ),
         GuardResourcePolicy(
             "backup-copy-cold-storage-closes-copy-back",
             "A copy in cold storage can't be copied back into the source account to be restored.",
             level=A,
+            resource_types=frozenset({PLAN}),
             resource_check=copy_checks.cold_storage_copy_back,
         ),
         GuardResourcePolicy(
@@ -291,12 +329,14 @@ def build_policies() -> list[Policy]:
             "Plan lifecycles must delete at least 90 days after cold storage, and every copy "
             "action must have a lifecycle.",
             level=M,
+            resource_types=frozenset({PLAN}),
             resource_check=plan_checks.lifecycle,
         ),
         GuardResourcePolicy(
             "backup-vault-policy-no-wildcard-actions",
             "Vault access policies must name their actions: AWS Backup rejects wildcard actions.",
             level=M,
+            resource_types=frozenset({VAULT_POLICY}),
             resource_check=plan_checks.vault_wildcard_actions,
         ),
         GuardDualPolicy(
@@ -304,6 +344,7 @@ def build_policies() -> list[Policy]:
             "A vault that stores copies should have a vault lock (compliance mode when "
             "requireComplianceMode is set).",
             level=A,
+            resource_types=frozenset({VAULT_LOCK}),
             stack_types=frozenset(_VAULTS | {VAULT_LOCK}),
             schema=PolicyConfigSchema(
                 properties={
@@ -323,6 +364,7 @@ def build_policies() -> list[Policy]:
             "The source vault's access policy should let every backup account "
             "backup:CopyIntoBackupVault: cross-account restore goes through a copy back.",
             level=A,
+            resource_types=frozenset({VAULT_POLICY}),
             stack_types=frozenset(_VAULTS | {VAULT_POLICY}),
             schema=accounts,
             resource_check=checks.copy_back_resource,
@@ -332,6 +374,7 @@ def build_policies() -> list[Policy]:
             "backup-plan-min-retention",
             "Backups and copies should be kept at least minRetentionDays (default 35).",
             level=A,
+            resource_types=frozenset({PLAN}),
             schema=PolicyConfigSchema(
                 properties={
                     "minRetentionDays": {
@@ -348,6 +391,7 @@ def build_policies() -> list[Policy]:
             "backup-vault-deletion-protected",
             "Backup vaults and their keys should be protected from deletion.",
             level=A,
+            resource_types=frozenset({VAULT, KEY}),
             schema=PolicyConfigSchema(properties=dict(ACCOUNTS_SCHEMA)),
             resource_check=plan_checks.deletion_protected,
         ),
@@ -355,6 +399,7 @@ def build_policies() -> list[Policy]:
             "backup-kms-key-rotation",
             "Customer managed keys should rotate their key material.",
             level=A,
+            resource_types=frozenset({KEY}),
             resource_check=plan_checks.rotation,
         ),
     ]
