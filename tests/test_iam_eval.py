@@ -1,4 +1,4 @@
-"""Table-driven tests of the IAM resource-policy evaluator (`policies/backup_guard/iam.py`).
+"""Table-driven tests of the IAM resource-policy evaluator (`policies/backup_guard/iam/`).
 
 Each case asserts the verdict, the deciding statement and a piece of the reason.
 """
