@@ -166,6 +166,16 @@ ROWS: list[Row] = [
         f"the principals of {SRC} whose aws:PrincipalType matches AssumedRole",
         (),
     ),
+    (
+        "principal-tag-presence-is-per-principal",
+        "KEYS",
+        pol(allow({"Null": {"aws:PrincipalTag/team": "false"}})),
+        {},
+        "implicit-deny",
+        "A",
+        f"grants it only to the principals of {SRC} with that aws:PrincipalTag/team",
+        (),
+    ),
     # --- aws:PrincipalIsAWSService ----------------------------------------------------------
     (
         "principal-is-aws-service-false-for-an-account",

@@ -902,3 +902,30 @@ def test_key_arn_known_or_its_shape(
 ) -> None:
     key = Resource(type=topology.KEY, name="k", props=props, provider=Provider(props=provider))
     assert key_arn(key) == expected
+
+
+# A vault access policy governs its own vault only: while the vault's name is an output (its
+# ARN known by shape), a Resource that may be its ARN is its ARN; once known, compared exactly.
+VAULT_SHAPE = f"arn:aws:backup:eu-west-1:{BAK}:backup-vault:*"
+
+
+def test_vault_policy_naming_its_vault_is_its_vault_while_the_name_is_unknown() -> None:
+    msgs = rules.vault_policy_grants_source(
+        doc(allow(SRC, Resource=DEST)),
+        subject="vault policy of `v`",
+        source_accounts=[SRC],
+        vault_arn=VAULT_SHAPE,
+    )
+    assert msgs == []
+
+
+def test_vault_policy_naming_another_vault_grants_nothing_once_the_name_is_known() -> None:
+    msgs = rules.vault_policy_grants_source(
+        doc(allow(SRC, Resource=DEST + "-other")),
+        subject="vault policy of `v`",
+        source_accounts=[SRC],
+        vault_arn=DEST,
+    )
+    assert msgs == [
+        f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}"
+    ]

@@ -82,17 +82,21 @@ def source_side(res: Resource, config: Config) -> bool:
 
 
 def vault_arn_of_policy(res: Resource) -> str:
+    """The ARN of the vault a vault policy governs; the glob of its shape when the name is not
+    known (`arn:P:backup:R:A:backup-vault:*`), `"*"` when the account or region is not."""
     name = res.props.get("backupVaultName")
-    if isinstance(name, str) and not is_unknown(name) and res.account and res.region:
-        return vault_arn(res.region, res.account, name)
-    return "*"
+    if not (res.account and res.region):
+        return "*"
+    known = isinstance(name, str) and not is_unknown(name)
+    return vault_arn(res.region, res.account, name if known else "*")
 
 
 def vault_arn_of(vault: Resource) -> str:
+    """The ARN of a vault of the stack (or the glob of its shape, as above)."""
     name = vault_name(vault)
-    if name and vault.account and vault.region:
-        return vault_arn(vault.region, vault.account, name)
-    return "*"
+    if not (vault.account and vault.region):
+        return "*"
+    return vault_arn(vault.region, vault.account, name or "*")
 
 
 def vault_label(res: Resource) -> str:

@@ -156,6 +156,9 @@ def vault_policy_grants_source(
         context=lambda _action: VAULT_CONTEXT,
         org_id=org_id,
         literal_actions_only=True,
+        # A vault access policy governs its own vault only (its ARN is the only Resource that
+        # can match a request on that vault).
+        self_resource=True,
     )
 
 

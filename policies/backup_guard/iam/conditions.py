@@ -363,6 +363,10 @@ def _eval_at(condition: Mapping[str, Mapping[str, list[str]]], ctx: Context, at:
                 if state == "unknown":
                     out.request.append(key)
                     continue
+                if key.lower().startswith("aws:principaltag/"):
+                    # Some principals of the account carry the tag, others don't.
+                    out.principals.append(f"the principals of {ctx.account} with that {key}")
+                    continue
                 want_absent = patterns[0].lower() == "true"
                 if want_absent != (state == "absent"):
                     found = "absent from" if state == "absent" else "present in"
