@@ -87,8 +87,8 @@ def vault_arn_of_policy(res: Resource) -> str:
     name = res.props.get("backupVaultName")
     if not (res.account and res.region):
         return "*"
-    known = isinstance(name, str) and not is_unknown(name)
-    return vault_arn(res.region, res.account, name if known else "*")
+    known = name if isinstance(name, str) and not is_unknown(name) else "*"
+    return vault_arn(res.region, res.account, known)
 
 
 def vault_arn_of(vault: Resource) -> str:
