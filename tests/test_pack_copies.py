@@ -373,3 +373,43 @@ def test_key_policy_naming_its_own_arn_passes_during_preview(
     assert "backup-vault-key-policy-grants-source" not in mandatory(diags), [
         d.message for d in diags if d.mandatory
     ]
+
+
+@STACKS
+@MODES
+@pytest.mark.parametrize(
+    ("pattern", "verdict"),
+    [
+        (f"arn:aws:iam::{SRC}:*", None),
+        (
+            f"arn:aws:iam::{SRC}:role/backup",
+            f"grants it only to the principals of {SRC} whose aws:PrincipalArn matches "
+            f"arn:aws:iam::{SRC}:role/backup, not to the account {SRC}",
+        ),
+    ],
+    ids=["every-principal-of-the-source", "one-role"],
+)
+def test_principal_arn_condition_is_decided_for_the_source_account(
+    pack: PolicyPackProcess,
+    runs: dict[tuple[str, bool], Stack],
+    stack_name: str,
+    configured: bool,
+    pattern: str,
+    verdict: str | None,
+) -> None:
+    # IAM "Global condition context keys", aws:PrincipalArn: every principal of the source
+    # account has an ARN arn:aws:iam::SRC:...; a pattern naming one role covers only it.
+    stack = real(runs, stack_name)
+
+    def to_anyone_with_arn(doc: dict[str, Any]) -> None:
+        doc["Statement"][0]["Principal"] = {"AWS": "*"}
+        doc["Statement"][0]["Condition"] = {"ArnLike": {"aws:PrincipalArn": pattern}}
+
+    _edit(_vault_policy(stack), to_anyone_with_arn)
+    diags = judge(pack, stack, config(stack_name, configured))
+    assert "backup-policy-no-open-principal" not in mandatory(diags)
+    found = lines(diags, GRANTS)
+    if verdict is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and verdict in found[0], found
