@@ -1,4 +1,6 @@
-"""`tools/pack_client.py`: the pack is launched as the CLI launches it, and failures are clear."""
+"""`tools/pack_client.py`, `tools/pack_launch.py`: the pack is launched as the CLI launches it
+(pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go `RunPlugin`, sdk/python/toolchain
+toolchain.go `ResolveToolchain`, uv.go `newUv`/`Command`), and failures are clear."""
 
 from __future__ import annotations
 
@@ -15,14 +17,23 @@ from tools.pack_client import (
     aws_provider,
     urn_of,
 )
-from tools.pack_launch import ENGINE_PLACEHOLDER, launch_pack
+from tools.pack_launch import (
+    ENGINE_PLACEHOLDER,
+    LaunchedPack,
+    cli_command,
+    cli_virtualenv,
+    launch_pack,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = REPO / ".venv"
 
 PROBE = """
 import json, os, sys
 from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
 with open("launch.json", "w") as f:
-    json.dump({"argv": sys.argv, "cwd": os.getcwd(),
+    json.dump({"argv": sys.argv, "cwd": os.getcwd(), "executable": sys.executable,
                "env": {k: os.environ.get(k) for k in (
                    "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG")}}, f)
 
@@ -32,7 +43,15 @@ PolicyPack(name="probe", enforcement_level=EnforcementLevel.MANDATORY, policies=
 """
 
 
+@pytest.fixture(autouse=True)
+def _repo_venv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test packs live under tmp_path with a uv.lock of their own; the CLI's uv toolchain then
+    uses `$UV_PROJECT_ENVIRONMENT` (uv.go `newUv`): point it at the repo's synced venv."""
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", str(VENV))
+
+
 def _pack(tmp_path: Path, main: str) -> Path:
+    (tmp_path / "uv.lock").write_text("")  # makes the CLI pick uv (toolchain.go, CLI >= 3.227)
     (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
     (tmp_path / "__main__.py").write_text(main)
     return tmp_path
@@ -45,8 +64,11 @@ def test_launch_matches_the_cli(tmp_path: Path) -> None:
         diags = pack.analyze({"type": "aws:s3/bucket:Bucket", "name": "b", "properties": {}})
         assert pack.startup_seconds is not None and pack.startup_seconds > 0
     launch = json.loads((pack_dir / "launch.json").read_text())
-    assert launch["argv"][-2:] == [ENGINE_PLACEHOLDER, "."]
-    assert Path(launch["cwd"]) == pack_dir
+    # RunPlugin: `-u -m pulumi.policy <engine> <ProgramDirectory>`, cmd.Dir = ProgramDirectory
+    # (the pack directory, absolute: plugin.go NewProgramInfo); <venv>/bin/python (uv.go).
+    assert launch["argv"][1:] == [ENGINE_PLACEHOLDER, str(pack_dir.resolve())]
+    assert Path(launch["cwd"]) == pack_dir.resolve()
+    assert launch["executable"] == str(VENV / "bin" / "python")
     assert launch["env"] == {
         "PULUMI_PROJECT": "cross-account-backup",
         "PULUMI_STACK": "prod",
@@ -131,3 +153,80 @@ def test_provider_inputs_are_json_encoded_like_the_engine() -> None:
         urn_of("dev", "p", "aws:kms/key:Key", "k", parent_type="p:index:C")
         == "urn:pulumi:dev::p::p:index:C$aws:kms/key:Key::k"
     )
+
+
+def test_the_repo_pack_runs_like_the_cli_runs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # policies/PulumiPolicy.yaml names `toolchain: uv` and no virtualenv: uv.go newUv puts the
+    # venv next to the nearest uv.lock (the repo's); RunPlugin runs it in the pack directory.
+    monkeypatch.delenv("UV_PROJECT_ENVIRONMENT")
+    assert cli_virtualenv(REPO / "policies") == ("uv", VENV)
+    assert cli_command(REPO / "policies") == (
+        [
+            str(VENV / "bin" / "python"),
+            "-u",
+            "-m",
+            "pulumi.policy",
+            ENGINE_PLACEHOLDER,
+            str(REPO / "policies"),
+        ],
+        REPO / "policies",
+    )
+    assert not (REPO / "policies" / "requirements.txt").exists()  # ignored by uv: not kept
+
+
+@pytest.mark.parametrize(
+    ("yaml", "lock", "env", "expected"),
+    [
+        ("runtime: python\n", "uv.lock", "", ("uv", ".venv")),
+        ("runtime: python\n", "uv.lock", "custom-env", ("uv", "custom-env")),
+        ("runtime: python\n", None, "", ("pip", None)),
+        ("runtime: {name: python, options: {virtualenv: venv}}\n", None, "", ("pip", "p/venv")),
+        ("runtime: {name: python, options: {toolchain: uv}}\n", None, "", ("uv", "p/.venv")),
+        (
+            "runtime: {name: python, options: {toolchain: uv, virtualenv: venv}}\n",
+            "uv.lock",
+            "",
+            ("uv", "p/venv"),
+        ),
+    ],
+    ids=["auto-uv", "uv-project-environment", "auto-pip", "pip-venv", "named-uv", "uv-venv"],
+)
+def test_toolchain_resolution_follows_the_cli(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    yaml: str,
+    lock: str | None,
+    env: str,
+    expected: tuple[str, str | None],
+) -> None:
+    # toolchain.go ResolveToolchain (Auto: uv.lock, then poetry.lock, then pip), uv.go newUv
+    # (venv next to uv.lock, or $UV_PROJECT_ENVIRONMENT relative to it; a virtualenv option
+    # relative to the pack), pip.go (virtualenv relative to the pack, else no venv).
+    if env:
+        monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", env)
+    else:
+        monkeypatch.delenv("UV_PROJECT_ENVIRONMENT")
+    pack = tmp_path / "p"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(yaml)
+    if lock:
+        (tmp_path / lock).write_text("")
+    toolchain, venv = cli_virtualenv(pack)
+    assert (toolchain, venv) == (expected[0], tmp_path / expected[1] if expected[1] else None)
+
+
+def test_environment_is_the_toolchains_then_the_stacks_then_the_clis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RunPlugin: cmd.Env = ActivateVirtualEnv(...) + PULUMI_* + req.Env (the CLI's environment,
+    # last: Go's exec keeps the last value of a duplicated key).
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.setenv("PYTHONHOME", "/from/the/cli")
+    env = LaunchedPack.__new__(LaunchedPack)
+    env.virtualenv, env.project, env.stack, env.dry_run = VENV, "p", "s", False
+    env.stack_config = {"p:k": "v"}
+    out = env.environment()
+    assert out["VIRTUAL_ENV"] == str(VENV)  # set by the activation, absent from the CLI's env
+    assert out["PYTHONHOME"] == "/from/the/cli"  # dropped by the activation, back from req.Env
+    assert (out["PULUMI_STACK"], out["PULUMI_DRY_RUN"]) == ("s", "false")
+    assert out["PULUMI_CONFIG"] == '{"p:k": "v"}'

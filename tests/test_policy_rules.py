@@ -14,6 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rule_tables import (
+    BAK,
+    COPY,
+    DEST,
+    DEST_KEY_ACTIONS,
+    KEY_SHAPE,
+    KEY_USE,
+    OTHER,
+    SRC,
+    allow,
+    doc,
+)
 
 from backup_guard import rules, topology
 from backup_guard.values import (
@@ -22,46 +34,10 @@ from backup_guard.values import (
     Provider,
     Resource,
     is_unknown,
-    key_arn,
     parse_arn,
     string_list,
 )
 from tools.pack_client import standin_stack
-
-SRC, BAK, OTHER = "111111111111", "222222222222", "333333333333"
-COPY = "backup:CopyIntoBackupVault"
-DEST = f"arn:aws:backup:eu-west-1:{BAK}:backup-vault:copies"
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, str]:
-    """Props of a VaultPolicy / Key with these statements."""
-    return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
-
-
-def allow(account: str, actions: Any = COPY, sid: str = "Allow", **extra: Any) -> dict[str, Any]:
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-        "Action": actions,
-        "Resource": "*",
-        **extra,
-    }
-
-
-KEY_SHAPE = f"arn:aws:kms:eu-west-1:{BAK}:key/*"  # the backup vault key during preview
-KEY_ARN = f"arn:aws:kms:eu-west-1:{BAK}:key/1234abcd"
-DEST_KEY_ACTIONS = list(rules.DESTINATION_KEY_ACTIONS)
-DEPLOY_ROLE = f"arn:aws:iam::{BAK}:role/backup-deployer"
-
-KEY_USE = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-]
-
 
 # ---------------------------------------------------------------------------------------------
 # vault policy grants source
@@ -106,14 +82,20 @@ def test_vault_policy_role_only_grant_is_not_proof() -> None:
     assert f"statement 'RoleOnly' grants only {role}, not the account {SRC}" in msgs[0]
 
 
-def test_vault_policy_conditioned_grant_is_not_proof_and_names_the_key() -> None:
+def test_vault_policy_org_condition_without_org_id_names_the_config_it_needs() -> None:
+    # aws:PrincipalOrgID is present for every principal of a member account (IAM "Global
+    # condition context keys"); its value is what the pack's organizationId config decides: not
+    # a question of the request, so no "not proof".
     msgs = rules.vault_policy_grants_source(
         doc(allow(SRC, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}})),
         subject="vault policy of `v`",
         source_accounts=[SRC],
     )
-    assert len(msgs) == 1
-    assert "aws:PrincipalOrgID" in msgs[0] and "(not proof)" in msgs[0]
+    assert msgs == [
+        f"vault policy of `v` does not let {SRC} {COPY}: statement 'Allow' allows {COPY} to "
+        f"{SRC} only under a condition: its condition on aws:PrincipalOrgID needs the pack's "
+        "organizationId config"
+    ]
 
 
 def test_vault_policy_org_condition_is_proof_with_org_id() -> None:
@@ -214,7 +196,7 @@ def test_key_policy_via_service_condition_is_not_proof() -> None:
         f"k does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
         + "; ".join(
             f"statement 'Allow' allows {a} to {SRC} only under a condition: its condition on "
-            "kms:ViaService can't be evaluated here (not proof)"
+            "kms:ViaService depends on the request (not proof)"
             for a in DEST_KEY_ACTIONS
         )
     ]
@@ -558,327 +540,3 @@ def test_rules_and_evaluator_import_no_pulumi() -> None:
         [sys.executable, "-c", code, str(policies)], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
-
-
-# ---------------------------------------------------------------------------------------------
-# Review findings: each case failed (passed a broken policy) before the fix
-
-
-def deny(sid: str, actions: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "Sid": sid,
-        "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": actions,
-        "Resource": "*",
-        **extra,
-    }
-
-
-GRANT_ONLY = {"Bool": {"kms:GrantIsForAWSResource": "true"}}
-DEPLOY_ROLE_ONLY = {"StringNotLike": {"aws:PrincipalArn": DEPLOY_ROLE}}
-# What components/documents.py adds to the backup vault key and vault policies.
-KEY_DESTRUCTION_GUARD = deny(
-    "DenyKeyDestructionExceptDeployRole",
-    ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"],
-    Condition=DEPLOY_ROLE_ONLY,
-)
-VAULT_POLICY_GUARD = deny(
-    "DenyPolicyAndLockChangesExceptDeployRole",
-    [
-        "backup:PutBackupVaultAccessPolicy",
-        "backup:DeleteBackupVaultAccessPolicy",
-        "backup:DeleteBackupVaultLockConfiguration",
-    ],
-    Condition=DEPLOY_ROLE_ONLY,
-)
-
-# (id, key policy statements, key_arn, expected messages)
-KEY_POLICY_CASES: list[tuple[str, list[dict[str, Any]], str, list[str]]] = [
-    (
-        "use-only-for-aws-resource-grants",  # the key is absent outside the grant operations
-        [allow(SRC, KEY_USE, Condition=GRANT_ONLY)],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
-        ],
-    ),
-    (
-        "deny-direct-decrypt-with-null",
-        [
-            allow(SRC, KEY_USE),
-            deny("NoDirectDecrypt", "kms:Decrypt", Condition={"Null": GRANT_ONLY["Bool"]}),
-        ],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} kms:Decrypt: statement 'NoDirectDecrypt' "
-            f"denies kms:Decrypt to {SRC}"
-        ],
-    ),
-    (
-        "deny-outside-via-service-may-apply",
-        [
-            allow(SRC, KEY_USE),
-            deny(
-                "OnlyViaBackup",
-                "kms:Encrypt",
-                Condition={"StringNotLike": {"kms:ViaService": "backup.*.amazonaws.com"}},
-            ),
-        ],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} kms:Encrypt: statement 'OnlyViaBackup' may "
-            f"deny kms:Encrypt to {SRC}: its condition on kms:ViaService can't be evaluated here "
-            "(not proof)"
-        ],
-    ),
-    (
-        "resource-another-key",
-        [allow(SRC, KEY_USE, Resource=f"arn:aws:kms:eu-west-1:{BAK}:key/other")],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(
-                f"statement 'Allow' may not allow {a} to {SRC}: its Resource "
-                f"arn:aws:kms:eu-west-1:{BAK}:key/other may not cover the resource (one of "
-                f"{KEY_SHAPE}, its ARN is not known here) (not proof)"
-                for a in DEST_KEY_ACTIONS
-            )
-        ],
-    ),
-    (
-        "not-resource-every-key-of-the-account",
-        [
-            {
-                **{k: v for k, v in allow(SRC, KEY_USE).items() if k != "Resource"},
-                "NotResource": f"arn:aws:kms:*:{BAK}:key/*",
-            }
-        ],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
-        ],
-    ),
-    (
-        "known-arn-another-key",
-        [allow(SRC, KEY_USE, Resource=KEY_ARN + "x")],
-        KEY_ARN,
-        [
-            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
-        ],
-    ),
-    (
-        "principal-in-another-partition",
-        [
-            {
-                **allow(SRC, KEY_USE),
-                "Principal": {"AWS": f"arn:aws-cn:iam::{SRC}:root"},
-            }
-        ],
-        KEY_SHAPE,
-        [
-            f"key policy of `k` does not let {SRC} {', '.join(DEST_KEY_ACTIONS)}: "
-            + "; ".join(f"no statement allows {a} to {SRC}" for a in DEST_KEY_ACTIONS)
-        ],
-    ),
-    ("known-arn-matches", [allow(SRC, KEY_USE, Resource=KEY_ARN)], KEY_ARN, []),
-    (
-        "account-glob-covers-the-shape",
-        [allow(SRC, KEY_USE, Resource=f"arn:aws:kms:*:{BAK}:key/*")],
-        KEY_SHAPE,
-        [],
-    ),
-    (
-        "destruction-guard-does-not-touch-use",
-        [allow(SRC, KEY_USE), KEY_DESTRUCTION_GUARD],
-        KEY_SHAPE,
-        [],
-    ),
-    (
-        "secure-transport-deny-is-known-false",
-        [
-            allow(SRC, KEY_USE),
-            deny("DenyInsecure", "kms:*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
-        ],
-        KEY_SHAPE,
-        [],
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("statements", "key_arn", "expected"),
-    [c[1:] for c in KEY_POLICY_CASES],
-    ids=[c[0] for c in KEY_POLICY_CASES],
-)
-def test_destination_key_policy_as_iam_decides(
-    statements: list[dict[str, Any]], key_arn: str, expected: list[str]
-) -> None:
-    msgs = rules.vault_key_policy_grants_source(
-        doc(*statements), subject="key policy of `k`", source_accounts=[SRC], key_arn=key_arn
-    )
-    assert msgs == expected
-
-
-def test_grant_operations_see_grant_is_for_aws_resource_true() -> None:
-    grants = allow(BAK, ["kms:CreateGrant"], sid="Grants", Condition=GRANT_ONLY)
-    only_direct = allow(
-        BAK, ["kms:CreateGrant"], sid="Grants", Condition={"Null": GRANT_ONLY["Bool"]}
-    )
-    ok = rules.source_key_policy_grants_backup(
-        doc(allow(BAK, KEY_USE), grants), subject="s", backup_accounts=[BAK], key_arn=KEY_SHAPE
-    )
-    bad = rules.source_key_policy_grants_backup(
-        doc(allow(BAK, KEY_USE), only_direct), subject="s", backup_accounts=[BAK], key_arn=KEY_SHAPE
-    )
-    assert ok == []
-    assert bad == [
-        f"s does not let {BAK} kms:CreateGrant: no statement allows kms:CreateGrant to {BAK}"
-    ]
-
-
-WILDCARD_NOTE = (
-    "which doesn't count: AWS Backup vault access policies don't support a wildcard in the "
-    "Action key (nor NotAction), so AWS rejects the policy"
-)
-
-# (id, vault policy statements, expected messages)
-VAULT_POLICY_CASES: list[tuple[str, list[dict[str, Any]], list[str]]] = [
-    (
-        "service-wildcard-does-not-count",
-        [allow(SRC, "backup:*", sid="Star")],
-        [
-            f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to "
-            f"{SRC}: statement 'Star' covers {COPY} only through the wildcard action "
-            f"'backup:*', {WILDCARD_NOTE}"
-        ],
-    ),
-    (
-        "not-action-does-not-count",
-        [
-            {
-                "Sid": "NotA",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{SRC}:root"},
-                "NotAction": "backup:DeleteRecoveryPoint",
-                "Resource": "*",
-            }
-        ],
-        [
-            f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to "
-            f"{SRC}: statement 'NotA' covers {COPY} only through NotAction "
-            f"'backup:DeleteRecoveryPoint', {WILDCARD_NOTE}"
-        ],
-    ),
-    ("literal-any-case-counts", [allow(SRC, "Backup:copyIntoBackupVault")], []),
-    (
-        "literal-next-to-a-wildcard-counts",
-        [allow(SRC, ["backup:Describe*", COPY])],
-        [],
-    ),
-    (
-        "standard-secure-transport-deny",  # AWS Backup calls over TLS
-        [
-            allow(SRC),
-            deny("DenyInsecure", "backup:*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
-        ],
-        [],
-    ),
-    ("deploy-role-guard", [allow(SRC), VAULT_POLICY_GUARD], []),
-    (
-        "kms-key-in-a-vault-condition-is-absent",
-        [allow(SRC, Condition={"StringEquals": {"kms:CallerAccount": SRC}})],
-        [f"vault policy of `v` does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}"],
-    ),
-    (
-        "deploy-role-guard-on-copy-may-apply",
-        [allow(SRC), deny("Guard", COPY, Condition=DEPLOY_ROLE_ONLY)],
-        [
-            f"vault policy of `v` does not let {SRC} {COPY}: statement 'Guard' may deny {COPY} "
-            f"to {SRC}: its condition on aws:PrincipalArn can't be evaluated here (not proof)"
-        ],
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("statements", "expected"),
-    [c[1:] for c in VAULT_POLICY_CASES],
-    ids=[c[0] for c in VAULT_POLICY_CASES],
-)
-def test_vault_policy_as_aws_backup_decides(
-    statements: list[dict[str, Any]], expected: list[str]
-) -> None:
-    msgs = rules.vault_policy_grants_source(
-        doc(*statements), subject="vault policy of `v`", source_accounts=[SRC], vault_arn=DEST
-    )
-    assert msgs == expected
-
-
-@pytest.mark.parametrize(
-    ("statements", "expected"),
-    [
-        ([KEY_DESTRUCTION_GUARD], []),
-        ([VAULT_POLICY_GUARD], []),
-        (
-            [
-                {
-                    "Sid": "AnyOrgMember",
-                    "Effect": "Allow",
-                    "Principal": "*",
-                    "Action": COPY,
-                    "Condition": {
-                        "ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}
-                    },
-                }
-            ],
-            [
-                "p: statement 'AnyOrgMember' lets any principal in without an account or "
-                "organization condition (aws:PrincipalAccount, aws:PrincipalOrgID, "
-                "kms:CallerAccount)"
-            ],
-        ),
-    ],
-    ids=["deny-key-guard", "deny-vault-guard", "for-all-values-org"],
-)
-def test_no_wildcard_principal_judges_allows_only(
-    statements: list[dict[str, Any]], expected: list[str]
-) -> None:
-    assert rules.no_wildcard_principal(doc(*statements), subject="p") == expected
-
-
-def test_bare_string_principal_is_not_a_policy() -> None:
-    msgs = rules.vault_policy_grants_source(
-        doc({"Sid": "Bare", "Effect": "Allow", "Principal": SRC, "Action": COPY}),
-        subject="vault policy of `v`",
-        source_accounts=[SRC],
-    )
-    assert msgs == [
-        "vault policy of `v` is not a valid policy: statement 'Bare'.Principal: a bare string "
-        f"principal must be \"*\", got '{SRC}' (IAM rejects it as MalformedPolicyDocument); "
-        f'write {{"AWS": "{SRC}"}}'
-    ]
-
-
-@pytest.mark.parametrize(
-    ("props", "provider", "expected"),
-    [
-        ({}, {"allowedAccountIds": f'["{BAK}"]', "region": "eu-west-1"}, KEY_SHAPE),
-        (
-            {},
-            {"allowedAccountIds": f'["{BAK}"]', "region": "cn-north-1"},
-            f"arn:aws-cn:kms:cn-north-1:{BAK}:key/*",
-        ),
-        ({"arn": KEY_ARN}, {"allowedAccountIds": f'["{BAK}"]', "region": "eu-west-1"}, KEY_ARN),
-        ({"arn": UNKNOWN}, {}, "*"),
-    ],
-    ids=["preview", "china", "deployed", "unknown-provider"],
-)
-def test_key_arn_known_or_its_shape(
-    props: dict[str, Any], provider: dict[str, Any], expected: str
-) -> None:
-    key = Resource(type=topology.KEY, name="k", props=props, provider=Provider(props=provider))
-    assert key_arn(key) == expected

@@ -78,7 +78,9 @@ def test_uses_the_policy_pack_evaluator_module() -> None:
     import tools.verify_diagnose as module
 
     assert module.evaluate is backup_guard.iam.evaluate
-    assert Path(backup_guard.iam.__file__).resolve() == ROOT / "policies/backup_guard/iam.py"
+    assert (
+        Path(backup_guard.iam.__file__).resolve() == ROOT / "policies/backup_guard/iam/__init__.py"
+    )
 
 
 def test_healthy_stack_passes_every_check(settings: VerifySettings) -> None:

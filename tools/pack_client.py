@@ -3,9 +3,10 @@
 How the CLI runs a Python policy pack (pulumi/pulumi `sdk/go/common/resource/plugin/
 analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python` shim):
 
-- it reads `PulumiPolicy.yaml` (runtime `python`, option `virtualenv`), then starts
-  `<venv>/bin/python -u -m pulumi.policy <engine-address> .` with the pack directory as working
-  directory; `pulumi.policy` runs `./__main__.py`, whose `PolicyPack(...)` serves gRPC;
+- it reads `PulumiPolicy.yaml` (runtime `python`, option `toolchain: uv`), then starts
+  `<repo>/.venv/bin/python -u -m pulumi.policy <engine-address> <pack-dir>` with the pack
+  directory as working directory (`tools/pack_launch.py` has the sources); `pulumi.policy` runs
+  its `__main__.py`, whose `PolicyPack(...)` serves gRPC;
 - the environment is the CLI's plus `PULUMI_CONFIG` (the stack config as JSON), and
   `PULUMI_ORGANIZATION`, `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`;
 - the pack writes its port on the first line of stdout; the CLI dials `127.0.0.1:<port>`;
@@ -13,7 +14,7 @@ analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python
   `GetAnalyzerInfo`, `Configure` (the `--policy-pack-config` file, when given), then `Analyze`
   for each resource as it is registered and `AnalyzeStack` once at the end.
 
-This module does the same with the project's interpreter (`sys.executable`, which has
+This module does the same with the interpreter the CLI would pick (the repo's `.venv`, which has
 `pulumi-policy` installed) and no engine: the engine address is a placeholder the pack never dials.
 The launch itself (command, environment, port line, stderr) is `tools/pack_launch.py`, which
 imports only the standard library so that a caller can start the pack before importing Pulumi;
@@ -31,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +151,7 @@ class PolicyPackProcess:
     def __init__(
         self,
         pack_dir: str | Path = "policies",
-        python: str = sys.executable,
+        python: str | None = None,
         *,
         project: str = "cross-account-backup",
         stack: str = "dev",
@@ -354,298 +354,14 @@ def _diagnostics(protos: Iterable[analyzer_pb2.AnalyzeDiagnostic]) -> list[Diagn
 
 
 # ------------------------------------------------------------------------------------------------
-# A stand-in of what the program registers (docs/INTERFACES.md), for tests and trials
-
-
-def _root(account: str) -> str:
-    return f"arn:aws:iam::{account}:root"
-
-
-def _key_policy(owner: str, user: str, *, owner_sid: str, use_sid: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": owner_sid,
-                "Effect": "Allow",
-                "Principal": {"AWS": _root(owner)},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": use_sid,
-                "Effect": "Allow",
-                "Principal": {"AWS": _root(user)},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
-                "Resource": "*",
-            },
-            {
-                "Sid": use_sid + "Grants",
-                "Effect": "Allow",
-                "Principal": {"AWS": _root(user)},
-                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-                "Resource": "*",
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            },
-        ],
-    }
-
-
-def standin_stack(
-    *,
-    source: str = "111111111111",
-    backup: str = "222222222222",
-    source_region: str = "eu-west-1",
-    backup_region: str = "eu-west-1",
-    stack: str = "dev",
-    project: str = "cross-account-backup",
-    preview: bool = True,
-) -> list[dict[str, Any]]:
-    """The resources the program registers, as `analyze`/`analyze_stack` take them.
-
-    Names and types from docs/INTERFACES.md; properties camelCase; policy documents and the copy
-    destination ARN plain strings; key ARNs unknown when `preview` (as `pulumi preview` sends
-    them), with the vault's `kmsKeyArn` depending on its key (`propertyDependencies`).
-    """
-    comp_type = "cross-account-backup:index:CrossAccountBackup"
-    comp_urn = urn_of(stack, project, comp_type, "backup")
-    src_p = aws_provider("source-account", source, source_region, stack=stack, project=project)
-    bak_p = aws_provider("backup-account", backup, backup_region, stack=stack, project=project)
-    prefix = f"{project}-{stack}"
-    backup_vault, source_vault = f"{prefix}-copies", f"{prefix}-local"
-    backup_vault_arn = f"arn:aws:backup:{backup_region}:{backup}:backup-vault:{backup_vault}"
-
-    def child(
-        type_: str,
-        name: str,
-        provider: dict[str, Any],
-        props: dict[str, Any],
-        *,
-        protect: bool = False,
-        deps: dict[str, list[str]] | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "type": type_,
-            "name": name,
-            "urn": urn_of(stack, project, type_, name, parent_type=comp_type),
-            "properties": props,
-            "options": {"protect": protect, "parent": comp_urn},
-            "provider": provider,
-            "parent": comp_urn,
-            "propertyDependencies": deps or {},
-        }
-
-    def key_arn(account: str, region: str, name: str) -> str:
-        if preview:
-            return UNKNOWN
-        return f"arn:aws:kms:{region}:{account}:key/{name}-0000"
-
-    backup_key = child(
-        "aws:kms/key:Key",
-        "backup-vault-key",
-        bak_p,
-        {
-            "description": "Encrypts the cross-account backup copies",
-            "enableKeyRotation": True,
-            "deletionWindowInDays": 30,
-            "policy": json.dumps(
-                _key_policy(
-                    backup,
-                    source,
-                    owner_sid="EnableOwnerAccount",
-                    use_sid="AllowSourceAccountUseOfTheKey",
-                )
-            ),
-        },
-        protect=True,
-    )
-    source_key = child(
-        "aws:kms/key:Key",
-        "source-vault-key",
-        src_p,
-        {
-            "description": "Encrypts the local recovery points",
-            "enableKeyRotation": True,
-            "deletionWindowInDays": 30,
-            "policy": json.dumps(
-                _key_policy(
-                    source,
-                    backup,
-                    owner_sid="EnableOwnerAccount",
-                    use_sid="AllowBackupAccountUseOfTheKey",
-                )
-            ),
-        },
-        protect=True,
-    )
-    backup_vault_res = child(
-        "aws:backup/vault:Vault",
-        "backup-vault",
-        bak_p,
-        {
-            "name": backup_vault,
-            "forceDestroy": False,
-            "kmsKeyArn": key_arn(backup, backup_region, "backup"),
-        },
-        protect=True,
-        deps={"kmsKeyArn": [backup_key["urn"]]},
-    )
-    source_vault_res = child(
-        "aws:backup/vault:Vault",
-        "source-vault",
-        src_p,
-        {
-            "name": source_vault,
-            "forceDestroy": False,
-            "kmsKeyArn": key_arn(source, source_region, "source"),
-        },
-        protect=True,
-        deps={"kmsKeyArn": [source_key["urn"]]},
-    )
-    vault_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowSourceAccountToCopyIn",
-                "Effect": "Allow",
-                "Principal": {"AWS": _root(source)},
-                "Action": "backup:CopyIntoBackupVault",
-                "Resource": "*",
-            },
-            {
-                "Sid": "DenyRecoveryPointDeletionToEveryone",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
-                "Resource": "*",
-            },
-        ],
-    }
-    back_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowBackupAccountToCopyBack",
-                "Effect": "Allow",
-                "Principal": {"AWS": _root(backup)},
-                "Action": "backup:CopyIntoBackupVault",
-                "Resource": "*",
-            }
-        ],
-    }
-    return [
-        {"type": comp_type, "name": "backup", "urn": comp_urn, "properties": {}},
-        {**src_p, "properties": dict(src_p["properties"])},
-        {**bak_p, "properties": dict(bak_p["properties"])},
-        backup_key,
-        child(
-            "aws:kms/alias:Alias",
-            "backup-vault-key-alias",
-            bak_p,
-            {"name": f"alias/{backup_vault}", "targetKeyId": UNKNOWN if preview else "k"},
-            deps={"targetKeyId": [backup_key["urn"]]},
-        ),
-        backup_vault_res,
-        child(
-            "aws:backup/vaultPolicy:VaultPolicy",
-            "backup-vault-policy",
-            bak_p,
-            {"backupVaultName": backup_vault, "policy": json.dumps(vault_policy)},
-        ),
-        child(
-            "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
-            "backup-vault-lock",
-            bak_p,
-            {
-                "backupVaultName": backup_vault,
-                "minRetentionDays": 7,
-                "maxRetentionDays": 3650,
-                "changeableForDays": 3,
-            },
-            protect=True,
-        ),
-        source_key,
-        child(
-            "aws:kms/alias:Alias",
-            "source-vault-key-alias",
-            src_p,
-            {"name": f"alias/{source_vault}", "targetKeyId": UNKNOWN if preview else "k"},
-            deps={"targetKeyId": [source_key["urn"]]},
-        ),
-        source_vault_res,
-        child(
-            "aws:backup/vaultPolicy:VaultPolicy",
-            "source-vault-policy",
-            src_p,
-            {"backupVaultName": source_vault, "policy": json.dumps(back_policy)},
-        ),
-        child(
-            "aws:iam/role:Role",
-            "backup-role",
-            src_p,
-            {
-                "name": f"{prefix}-backup",
-                "assumeRolePolicy": json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "backup.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
-            },
-        ),
-        child(
-            "aws:backup/plan:Plan",
-            "plan",
-            src_p,
-            {
-                "name": f"{prefix}-daily",
-                "rules": [
-                    {
-                        "ruleName": "backup-and-copy-to-backup-account",
-                        "targetVaultName": source_vault,
-                        "schedule": "cron(0 5 ? * * *)",
-                        "startWindow": 60,
-                        "completionWindow": 1440,
-                        "lifecycle": {"deleteAfter": 35},
-                        "copyActions": [
-                            {
-                                "destinationVaultArn": backup_vault_arn,
-                                "lifecycle": {"deleteAfter": 35},
-                            }
-                        ],
-                    }
-                ],
-            },
-            deps={"rules": [source_vault_res["urn"], backup_vault_res["urn"]]},
-        ),
-        child(
-            "aws:backup/selection:Selection",
-            "selection",
-            src_p,
-            {
-                "name": f"{prefix}-tagged",
-                "planId": UNKNOWN if preview else "plan-id",
-                "iamRoleArn": UNKNOWN if preview else "arn:aws:iam::1:role/r",
-                "selectionTags": [{"type": "STRINGEQUALS", "key": "Backup", "value": "Yes"}],
-            },
-        ),
-    ]
-
-
-# ------------------------------------------------------------------------------------------------
 # Benchmark
+
+
+def standin_stack(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    """`tools.pack_standin.standin_stack` (kept here for the callers that import it here)."""
+    from tools.pack_standin import standin_stack as build
+
+    return build(*args, **kwargs)
 
 
 def bench(runs: int = 5, resources: Sequence[Mapping[str, Any]] | None = None) -> dict[str, float]:

@@ -92,6 +92,7 @@ def _grants(
     context: Callable[[str], Mapping[str, str | None]],
     org_id: str | None = None,
     literal_actions_only: bool = False,
+    self_resource: bool = False,
 ) -> list[str]:
     doc, error = _document(props, subject)
     if doc is None:
@@ -109,6 +110,7 @@ def _grants(
                 org_id=org_id,
                 partition=_partition(resource),
                 literal_actions_only=literal_actions_only,
+                self_resource=self_resource,
             )
             if not d.allowed:
                 missing.append((action, d))
@@ -120,7 +122,9 @@ def _grants(
 
 
 def _why(d: iam.Decision) -> str:
-    if d.verdict == "uncertain":
+    # "Not proof" only where the answer depends on the request itself (source IP, VPC
+    # endpoint, kms:ViaService, ...); everything else the evaluator decided, and says so.
+    if d.request_keys:
         return f"{d.reason} (not proof)"
     return d.reason
 
@@ -152,6 +156,9 @@ def vault_policy_grants_source(
         context=lambda _action: VAULT_CONTEXT,
         org_id=org_id,
         literal_actions_only=True,
+        # A vault access policy governs its own vault only (its ARN is the only Resource that
+        # can match a request on that vault).
+        self_resource=True,
     )
 
 
@@ -176,6 +183,7 @@ def vault_key_policy_grants_source(
         resource=key_arn,
         context=kms_context,
         org_id=org_id,
+        self_resource=True,
     )
 
 
@@ -198,6 +206,7 @@ def source_key_policy_grants_backup(
         resource=key_arn,
         context=kms_context,
         org_id=org_id,
+        self_resource=True,
     )
 
 
@@ -342,8 +351,11 @@ def lifecycles_valid(props: Mapping[str, Any], *, subject: str) -> list[str]:
             lifecycle = action.get("lifecycle")
             if is_unknown(lifecycle):
                 continue
-            if not hasattr(lifecycle, "get") or as_number(lifecycle.get("deleteAfter")) is None:
-                if hasattr(lifecycle, "get") and is_unknown(lifecycle.get("deleteAfter")):
+            if (
+                not isinstance(lifecycle, Mapping)
+                or as_number(lifecycle.get("deleteAfter")) is None
+            ):
+                if isinstance(lifecycle, Mapping) and is_unknown(lifecycle.get("deleteAfter")):
                     continue
                 out.append(
                     f"{where} to {action.get('destinationVaultArn')!r} has no lifecycle "
@@ -359,7 +371,7 @@ def min_retention(props: Mapping[str, Any], *, subject: str, min_days: float) ->
     out = []
     for i, (rule_name, rule) in enumerate(_rules(props)):
         lifecycle = rule.get("lifecycle")
-        delete = as_number(lifecycle.get("deleteAfter")) if hasattr(lifecycle, "get") else None
+        delete = as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None
         if delete is not None and delete < min_days:
             out.append(
                 f"{subject} rule '{rule_name}' keeps backups {delete:g} days, "
@@ -367,7 +379,9 @@ def min_retention(props: Mapping[str, Any], *, subject: str, min_days: float) ->
             )
         for j, action in enumerate(_copy_actions(rule, ["rules", str(i)])):
             lifecycle = action.get("lifecycle")
-            delete = as_number(lifecycle.get("deleteAfter")) if hasattr(lifecycle, "get") else None
+            delete = (
+                as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None
+            )
             if delete is not None and delete < min_days:
                 out.append(
                     f"{subject} rule '{rule_name}' copy action {j} keeps copies {delete:g} days, "

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .values import Resource, get, is_unknown, parse_arn
+from .values import Resource, as_number, get, is_unknown, parse_arn
 
 VAULT = "aws:backup/vault:Vault"
 VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
@@ -42,6 +42,10 @@ class CopyDestination:
     region: str | None
     account: str | None
     vault_name: str | None
+    partition: str | None = None  # of destinationVaultArn
+    delete_after: float | None = None  # the copy's lifecycle, days (None: kept for ever)
+    cold_after: float | None = None
+    index: int = 0  # position of the copy action in its rule
 
 
 @dataclass
@@ -97,6 +101,22 @@ class Topology:
                     return r
         return None
 
+    def destination_vaults(self, copy: CopyDestination) -> list[Resource]:
+        """The vaults of the stack a copy lands in: same name, account and region."""
+        return [v for v in self.vaults if _receives(v, copy)]
+
+    def rule_vaults(self, copy: CopyDestination) -> list[Resource]:
+        """The vault the copy's rule backs up into (its source vault)."""
+        return _rule_vaults(self, copy)
+
+
+def _receives(vault: Resource, copy: CopyDestination) -> bool:
+    if copy.vault_name is None or vault_name(vault) != copy.vault_name:
+        return False
+    if vault.account is not None and copy.account != vault.account:
+        return False
+    return vault.region is None or copy.region == vault.region
+
 
 def vault_name(vault: Resource) -> str | None:
     """The vault's physical name (`name` input), None when unknown/absent."""
@@ -117,9 +137,11 @@ def _copies(plan: Resource) -> Iterable[CopyDestination]:
         actions = rule.get("copyActions")
         if not isinstance(actions, Sequence) or isinstance(actions, str):
             continue
-        for action in actions:
+        for j, action in enumerate(actions):
             if not hasattr(action, "get"):
                 continue
+            lifecycle = action.get("lifecycle")
+            lifecycle = lifecycle if hasattr(lifecycle, "get") else {}
             raw = action.get("destinationVaultArn")
             arn = parse_arn(raw)
             name = None
@@ -135,6 +157,10 @@ def _copies(plan: Resource) -> Iterable[CopyDestination]:
                 region=arn.region if arn else None,
                 account=arn.account if arn else None,
                 vault_name=name,
+                partition=arn.partition if arn else None,
+                delete_after=as_number(lifecycle.get("deleteAfter")),
+                cold_after=as_number(lifecycle.get("coldStorageAfter")),
+                index=j,
             )
 
 
@@ -156,13 +182,7 @@ def build(resources: Iterable[Resource]) -> Topology:
     for plan in (r for r in resources if r.type == PLAN):
         topo.copies.extend(_copies(plan))
     for copy in topo.copies:
-        for vault in topo.vaults:
-            if copy.vault_name is None or vault_name(vault) != copy.vault_name:
-                continue
-            if vault.account is not None and copy.account != vault.account:
-                continue
-            if vault.region is not None and copy.region != vault.region:
-                continue
+        for vault in topo.destination_vaults(copy):
             if copy.source_account and copy.source_account != copy.account:
                 topo.sources_of.setdefault(vault.urn, set()).add(copy.source_account)
         # The rule's own vault is the source vault of the copy.
