@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.aws_session import RoleTarget
 from tools.preview_config import OfflineError, StackNotFound, load_stack_config
+from tools.verify.aws_session import RoleTarget
 
 PROJECT = "cross-account-backup"
 NAMESPACE = f"{PROJECT}:"

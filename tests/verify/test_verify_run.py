@@ -18,9 +18,11 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import ANY, Stubber
 
-from tools.aws_session import MAX_ATTEMPTS, AssumedRoleClients, RoleTarget
-from tools.verify import RUN_TAG, ExitCode, main
-from tools.verify_inputs import VerifySettings, load_settings
+from tools.verify.aws_session import MAX_ATTEMPTS, AssumedRoleClients, RoleTarget
+from tools.verify.cli import main
+from tools.verify.errors import ExitCode
+from tools.verify.run import RUN_TAG
+from tools.verify.inputs import VerifySettings, load_settings
 from verify_fakes import (
     BACKUP_JOB_ID,
     BACKUP_ROLE,
@@ -33,6 +35,7 @@ from verify_fakes import (
     OTHER_ID,
     OUTPUTS,
     REGION,
+    RESOURCE_CMK,
     SOURCE_ID,
     SOURCE_RP,
     SOURCE_VAULT,
@@ -42,12 +45,13 @@ from verify_fakes import (
     StubbedClients,
     healthy_live_state,
     queue,
+    queue_backup_diagnosis,
     queue_diagnosis,
     queue_volume,
     resource_cmk_policy,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DELETE_AT = dt.datetime(2026, 12, 12, 5, 0, tzinfo=dt.UTC)
 
 
@@ -346,18 +350,120 @@ def test_failed_copy_maps_its_message_and_the_diagnosis_confirms(
     assert "diagnosis: 14 checks, 1 failed" in run.out
 
 
-def test_failed_backup_job_with_unknown_message_still_diagnoses(outputs_file: Path) -> None:
+def test_failed_backup_job_is_diagnosed_as_a_backup_not_a_copy(outputs_file: Path) -> None:
+    # Issue 15 item 6: a failed backup job ran the copy checks and pointed to the copy page.
     clients = new_clients()
     queue_volume(clients, healthy_live_state())
-    queue_backup(clients, ("RUNNING", "FAILED"), message="Insufficient privileges to perform it.")
-    queue_diagnosis(clients, healthy_live_state())
+    queue_backup(clients, ("RUNNING", "FAILED"), message="Backup job failed: internal error.")
+    queue_backup_diagnosis(clients, healthy_live_state())
     run = verify(clients, outputs_file)
     assert run.code == ExitCode.JOB_FAILED
-    clients.assert_all_used()  # no copy job was started
-    assert "backup job" in run.out and "ended FAILED: Insufficient privileges" in run.out
-    assert "cause: not a known message; see https://repost.aws/" in run.out
-    assert "diagnosis: 14 checks, 0 failed" in run.out
-    assert "[SKIP ] cross-account-setting" in run.out
+    clients.assert_all_used()  # no copy job, no copy check (organization, vault policies, ...)
+    assert "ended FAILED: Backup job failed: internal error." in run.out
+    assert (
+        "cause: not a known message; see https://repost.aws/articles/ARt46qw01wR9OiksidJR0fMg"
+    ) in run.out
+    assert "backup-troubleshoot-cross-account-copy" not in run.out
+    assert "[PASS ] backup-role:" in run.out
+    assert "[PASS ] resource-key-role:" in run.out
+    assert "organization" not in run.out
+    assert (
+        "diagnosis: 3 checks, 0 failed, 0 warnings, 0 skipped - nothing found that would "
+        "stop the backup" in run.out
+    )
+
+
+def test_backup_job_failing_because_the_role_lost_its_managed_policy(outputs_file: Path) -> None:
+    # re:Post "Understanding IAM roles and permissions in AWS Backup": the job role's message.
+    message = (
+        "You are not authorized to perform this operation. Please consult the permissions "
+        "associated with your AWS Backup role(s), and refer to the AWS Backup documentation."
+    )
+    clients = new_clients()
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("FAILED",), message=message)
+    live = healthy_live_state()
+    live["backup_role_policies"] = ["AWSBackupServiceRolePolicyForRestores"]
+    queue_backup_diagnosis(clients, live)
+    run = verify(clients, outputs_file)
+    assert run.code == ExitCode.JOB_FAILED
+    clients.assert_all_used()
+    assert "cause: the backup role (backupRoleArn) lacks a permission" in run.out
+    assert (
+        f"[FAIL ] backup-role: AWS Backup may assume the backup role, which has the backup "
+        f"policy - {BACKUP_ROLE} lacks the AWS managed policy AWSBackupServiceRolePolicyForBackup"
+    ) in run.out
+    assert "confirmed by backup-role:" in run.out
+    assert "policy/service-role/AWSBackupServiceRolePolicyForBackup" in run.out
+
+
+def test_backup_job_failing_because_the_resource_key_denies_the_role(outputs_file: Path) -> None:
+    clients = new_clients()
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("FAILED",), message="Access denied to KMS key.")
+    live = healthy_live_state()
+    # A key policy that names only the backup account: the source account (and its role) is out.
+    doc = json.loads(resource_cmk_policy(allow_backup_account=True))
+    doc["Statement"] = doc["Statement"][1:]
+    live["resource_key_policy"] = json.dumps(doc)
+    queue_backup_diagnosis(clients, live)
+    run = verify(clients, outputs_file)
+    assert run.code == ExitCode.JOB_FAILED
+    clients.assert_all_used()
+    assert "cause: the backup role may not use a KMS key of the backup" in run.out
+    assert (
+        f"[FAIL ] resource-key-role: the backup's KMS key lets the backup role use it - the "
+        f"backup role {BACKUP_ROLE} is refused {RESOURCE_CMK}: kms:DescribeKey" in run.out
+    )
+    assert "confirmed by resource-key-role:" in run.out
+
+
+def test_snapshot_key_message_from_repost_is_a_known_cause(
+    outputs_file: Path, dev_with_management: VerifySettings
+) -> None:
+    # Issue 15 item 1. AWS re:Post backup-cross-account-copy-error: an EBS volume whose CMK does
+    # not include the backup account fails the copy with this message.
+    message = (
+        "The source snapshot KMS key does not exist, is not enabled or you do not have "
+        "permissions to access it."
+    )
+    clients = new_clients(management=True)
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("COMPLETED",))
+    queue_copy(clients, ("FAILED",), message=message)
+    live = healthy_live_state()
+    _break(live, "resource-key")
+    queue_diagnosis(clients, live)
+    run = verify(clients, outputs_file, settings=dev_with_management)
+    assert run.code == ExitCode.JOB_FAILED
+    clients.assert_all_used()
+    assert "not a known message" not in run.out
+    assert (
+        "cause: the snapshot's KMS key (the resource's own customer managed key) does not "
+        "let the backup account use it" in run.out
+    )
+    assert "[FAIL ] resource-key:" in run.out
+    assert "confirmed by resource-key:" in run.out
+
+
+def test_backup_vault_key_losing_the_source_account_names_the_source_account(
+    outputs_file: Path, dev_with_management: VerifySettings
+) -> None:
+    # Issue 15 item 1: the printed fix said "add the backup account to the key policy".
+    clients = new_clients(management=True)
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("COMPLETED",))
+    queue_copy(clients, ("FAILED",), message="Given key ID is not accessible")
+    live = healthy_live_state()
+    live["backup_key_policy"] = live["backup_key_policy"].replace(SOURCE_ID, OTHER_ID)
+    queue_diagnosis(clients, live)
+    run = verify(clients, outputs_file, settings=dev_with_management)
+    assert run.code == ExitCode.JOB_FAILED
+    clients.assert_all_used()
+    assert "[FAIL ] backup-vault-key-policy:" in run.out
+    confirmed = run.out[run.out.index("confirmed by backup-vault-key-policy:") :]
+    assert f"fix: add the source account {SOURCE_ID} to the backup vault key's policy" in confirmed
+    assert "add the backup account to the key policy" not in run.out
 
 
 # --- timeout and interruption ------------------------------------------------------------------
@@ -559,7 +665,9 @@ def _sts(error: str | None) -> Any:
 )
 def test_credentials_and_roles(outputs_file: Path, error: str, code: ExitCode, says: str) -> None:
     sts = _sts(error)
-    run = verify(lambda s: AssumedRoleClients(s.targets(), sts_factory=lambda: sts), outputs_file)
+    run = verify(
+        lambda s: AssumedRoleClients(s.targets(), sts_factory=lambda _target: sts), outputs_file
+    )
     assert run.code == code
     assert says in run.err
 
@@ -569,7 +677,10 @@ def test_missing_credentials(outputs_file: Path) -> None:
         def assume_role(self, **_: Any) -> None:
             raise NoCredentialsError()
 
-    run = verify(lambda s: AssumedRoleClients(s.targets(), sts_factory=NoCreds), outputs_file)
+    run = verify(
+        lambda s: AssumedRoleClients(s.targets(), sts_factory=lambda _target: NoCreds()),
+        outputs_file,
+    )
     assert run.code == ExitCode.CREDENTIALS
     assert "no usable AWS credentials to assume arn:aws:iam::111111111111:role/" in run.err
 
@@ -638,7 +749,8 @@ def test_cleanup_deletes_the_source_point_and_explains_why_the_copy_stays(
     assert run.code == ExitCode.OK, run.err
     clients.assert_all_used()
     assert f"cleanup: kept {DEST_RP} in {BACKUP_VAULT} (AccessDeniedException)" in run.out
-    assert "min retention 1 days" in run.out
+    # "1 day", not "1 days" (issue 15, smaller list)
+    assert "min retention 1 day)" in run.out
     assert "(statement DenyRecoveryPointDeletionToEveryone)" in run.out
     assert "it expires on its own at 2026-12-12 05:00:00+00:00" in run.out
     assert f"cleanup: deleted {SOURCE_RP} from {SOURCE_VAULT}" in run.out

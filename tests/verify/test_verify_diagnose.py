@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 import backup_guard.iam
-from tools.aws_session import RoleTarget
-from tools.verify import ExitCode, main
-from tools.verify_diagnose import (
+from tools.verify.aws_session import RoleTarget
+from tools.verify.cli import main
+from tools.verify.errors import ExitCode
+from tools.verify.diagnose import (
     Diagnosis,
     diagnose,
     explain_status_message,
 )
-from tools.verify_inputs import (
+from tools.verify.inputs import (
     VerifySettings,
     load_settings,
     parse_outputs,
@@ -42,7 +43,7 @@ from verify_fakes import (
     resource_cmk_policy,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,7 @@ def policy_with(document: str, **change: object) -> str:
 
 def test_uses_the_policy_pack_evaluator_module() -> None:
     # The diagnosis and the pack share one evaluator: the real module, not a stand-in.
-    import tools.verify_diagnose as module
+    import tools.verify.diagnose.model as module
 
     assert module.evaluate is backup_guard.iam.evaluate
     assert Path(backup_guard.iam.__file__).resolve() == ROOT / "policies/backup_guard/iam.py"
