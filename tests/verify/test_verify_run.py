@@ -18,11 +18,11 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import ANY, Stubber
 
-from tools.verify.aws_session import MAX_ATTEMPTS, AssumedRoleClients, RoleTarget
+from tools.verify.aws_session import MAX_ATTEMPTS, AssumedRoleClients, RoleNotAssumable, RoleTarget
 from tools.verify.cli import main
 from tools.verify.errors import ExitCode
-from tools.verify.run import RUN_TAG
 from tools.verify.inputs import VerifySettings, load_settings
+from tools.verify.run import RUN_TAG
 from verify_fakes import (
     BACKUP_JOB_ID,
     BACKUP_ROLE,
@@ -781,3 +781,156 @@ def test_cleanup_failure_without_lock_or_policy_reason_is_reported(outputs_file:
         f"cleanup: could not delete {SOURCE_RP} in {SOURCE_VAULT}: InvalidRequestException: "
         "Recovery point is being copied"
     ) in run.out
+
+
+# --- issue 15: what an operator meets on a bad day --------------------------------------------
+
+
+def _refused(account: str) -> RoleNotAssumable:
+    return RoleNotAssumable(
+        f"cannot assume {account} account role arn:aws:iam::{MANAGEMENT_ID}:role/x: "
+        "AccessDenied: denied. AWS does not say why"
+    )
+
+
+def test_unassumable_backup_role_stops_the_run_before_any_job(outputs_file: Path) -> None:
+    # Item 2: the backup role was assumed lazily: backup and copy ran, then exit 4, no cleanup.
+    clients = new_clients()
+    clients.refuse("backup", _refused("backup"))
+    run = verify(clients, outputs_file, "--cleanup")
+    assert run.code == ExitCode.ROLE
+    assert clients.assumed == ["source", "backup"]
+    assert clients.requested == []  # not even the resource lookup
+    assert "cannot assume backup account role" in run.err
+    assert "started backup job" not in run.out
+
+
+def test_wrong_secret_key_mid_run_exits_3(outputs_file: Path) -> None:
+    # Item 4: SignatureDoesNotMatch was "another AWS API error" (12).
+    clients = new_clients()
+    queue_volume(clients, healthy_live_state())
+    queue(
+        clients.stub("source", "backup"),
+        "start_backup_job",
+        Err("SignatureDoesNotMatch", "The request signature we calculated does not match", 403),
+    )
+    run = verify(clients, outputs_file)
+    assert run.code == ExitCode.CREDENTIALS
+    assert "SignatureDoesNotMatch" in run.err
+
+
+def test_diagnose_with_the_management_role_refused_runs_every_other_check(
+    outputs_file: Path, dev_with_management: VerifySettings
+) -> None:
+    # Item 7: one unassumable role printed nothing (exit 4 before any check).
+    live = healthy_live_state()
+    clients = new_clients(management=True)
+    queue_diagnosis(_without_management(clients), live)
+    clients.refuse("management", _refused("management"))
+    run = verify(clients, outputs_file, "--diagnose", settings=dev_with_management)
+    assert run.code == ExitCode.ROLE
+    clients.assert_all_used()
+    assert (
+        "[SKIP ] cross-account-setting: cross-account backup on - not readable: cannot "
+        "assume management account role" in run.out
+    )
+    assert "[PASS ] backup-vault-policy" in run.out
+    assert "diagnosis: 14 checks, 0 failed, 0 warnings, 1 skipped" in run.out
+    assert "error: cannot assume management account role" in run.err
+
+
+def test_failed_copy_with_the_management_role_refused_keeps_exit_1_and_its_diagnosis(
+    outputs_file: Path, dev_with_management: VerifySettings
+) -> None:
+    # Item 7: the copy's exit 1 became 4 and the diagnosis was lost.
+    clients = new_clients(management=True)
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("COMPLETED",))
+    queue_copy(clients, ("FAILED",), message="Cross-account copy feature is not enabled.")
+    queue_diagnosis(_without_management(clients), healthy_live_state())
+    clients.refuse("management", _refused("management"))
+    run = verify(clients, outputs_file, settings=dev_with_management)
+    assert run.code == ExitCode.JOB_FAILED
+    clients.assert_all_used()
+    assert "[SKIP ] cross-account-setting" in run.out
+    assert "diagnosis: 14 checks, 0 failed, 0 warnings, 1 skipped" in run.out
+
+
+class _without_management:
+    """`queue_diagnosis` on clients whose management role is refused: skip its queue."""
+
+    def __init__(self, clients: StubbedClients) -> None:
+        self._clients = clients
+
+    def has(self, account: str) -> bool:
+        return account != "management" and self._clients.has(account)  # type: ignore[arg-type]
+
+    def stub(self, *args: Any) -> Stubber:
+        return self._clients.stub(*args)
+
+
+def test_cleanup_with_only_the_documented_permissions_deletes_the_source_point(
+    outputs_file: Path,
+) -> None:
+    # Item 8: an unguarded DescribeBackupVault after VERIFIED died with a traceback and left
+    # the source recovery point.
+    clients = new_clients()
+    queue_happy(clients)
+    backup = clients.stub("backup", "backup")
+    denied = Err("AccessDeniedException", "not authorized", 403)
+    queue(backup, "delete_recovery_point", denied)
+    queue(backup, "describe_backup_vault", denied)
+    queue(backup, "get_backup_vault_access_policy", denied)
+    queue(
+        clients.stub("source", "backup"),
+        "delete_recovery_point",
+        {},
+        {"BackupVaultName": SOURCE_VAULT, "RecoveryPointArn": SOURCE_RP},
+    )
+    run = verify(clients, outputs_file, "--cleanup")
+    assert run.code == ExitCode.CLEANUP_INCOMPLETE
+    clients.assert_all_used()
+    assert "VERIFIED" in run.out
+    assert f"cleanup: deleted {SOURCE_RP} from {SOURCE_VAULT}" in run.out
+    assert (
+        "could not read why: backup:DescribeBackupVault (denied), "
+        "backup:GetBackupVaultAccessPolicy (denied) refused to the backup account's role"
+    ) in run.out
+
+
+def test_copy_timeout_offers_no_stop_for_the_completed_backup_nor_deleting_what_it_reads(
+    outputs_file: Path,
+) -> None:
+    # Smaller list: after a copy timeout it offered to stop a completed backup job and to delete
+    # the recovery point the copy was still reading.
+    clients, clock = new_clients(), FakeClock()
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("COMPLETED",))
+    queue_copy(clients, ("RUNNING",) * 5)
+    run = verify(clients, outputs_file, "--timeout", "100", clock=clock)
+    assert run.code == ExitCode.TIMEOUT
+    assert "stop-backup-job" not in run.err
+    assert f"backup job {BACKUP_JOB_ID} (source account {SOURCE_ID}): COMPLETED:" in run.err
+    assert (
+        "once the copy job has ended (it reads the source recovery point), remove it: "
+        "aws backup delete-recovery-point" in run.err
+    )
+    assert "copy expires after 14 days" in run.err
+
+
+def test_aws_error_mid_wait_prints_the_follow_and_stop_commands(outputs_file: Path) -> None:
+    # Smaller list: an AWS error mid-wait exited without what a timeout prints.
+    clients = new_clients()
+    queue_volume(clients, healthy_live_state())
+    queue_backup(clients, ("RUNNING",))
+    queue(
+        clients.stub("source", "backup"),
+        "describe_backup_job",
+        Err("AccessDeniedException", "not authorized to perform backup:DescribeBackupJob", 403),
+    )
+    run = verify(clients, outputs_file)
+    assert run.code == ExitCode.AWS_ERROR
+    clients.assert_all_used()
+    assert "DescribeBackupJob in the source account failed: AccessDeniedException" in run.err
+    assert f"follow: aws backup describe-backup-job --backup-job-id {BACKUP_JOB_ID}" in run.err
+    assert f"stop:   aws backup stop-backup-job --backup-job-id {BACKUP_JOB_ID}" in run.err
