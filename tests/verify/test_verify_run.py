@@ -383,7 +383,7 @@ def test_backup_job_failing_because_the_role_lost_its_managed_policy(outputs_fil
     queue_volume(clients, healthy_live_state())
     queue_backup(clients, ("FAILED",), message=message)
     live = healthy_live_state()
-    live["backup_role_policies"] = ["AWSBackupServiceRolePolicyForRestores"]
+    live["backup_role_policies"] = ["service-role/AWSBackupServiceRolePolicyForRestores"]
     queue_backup_diagnosis(clients, live)
     run = verify(clients, outputs_file)
     assert run.code == ExitCode.JOB_FAILED

@@ -325,8 +325,8 @@ def healthy_live_state() -> dict[str, Any]:
         # its AWS managed policies (BACKUP_ROLE_POLICIES).
         "backup_role_trust": backup_service_trust_policy(),
         "backup_role_policies": [
-            "AWSBackupServiceRolePolicyForBackup",
-            "AWSBackupServiceRolePolicyForRestores",
+            "service-role/AWSBackupServiceRolePolicyForBackup",
+            "service-role/AWSBackupServiceRolePolicyForRestores",
             "AWSBackupServiceRolePolicyForS3Backup",
             "AWSBackupServiceRolePolicyForS3Restore",
         ],
@@ -480,7 +480,7 @@ def queue_backup_diagnosis(clients: StubbedClients, live: dict[str, Any]) -> Non
             "list_attached_role_policies",
             {
                 "AttachedPolicies": [
-                    {"PolicyName": name, "PolicyArn": f"arn:aws:iam::aws:policy/{name}"}
+                    {"PolicyName": name.rsplit("/", 1)[-1], "PolicyArn": f"arn:aws:iam::aws:policy/{name}"}
                     for name in live["backup_role_policies"]
                 ]
             },
