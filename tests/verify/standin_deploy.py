@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +46,15 @@ def standin_server() -> Iterator[tuple[str, StandInState]]:
     """moto's server application wrapped by `BackupJobsApp`, on 127.0.0.1, stopped on exit."""
     import os
 
-    # moto settings read from the environment when its backends load (this process only).
+    # moto setting read from the environment when its EC2 backends load (this process only):
+    # no AMI catalogue, which verification never reads.
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     state = StandInState()
     app = BackupJobsApp(DomainDispatcherApplication(create_backend_app), state)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -76,13 +79,18 @@ def _session(endpoint: str, role_arn: str, region: str) -> boto3.Session:
     )
 
 
-def clients_for(endpoint: str, account: Any) -> dict[str, Any]:
-    """boto3 clients acting in `account` (an `AccountSettings`), in its region."""
-    session = _session(endpoint, account.role_arn, account.region)
-    return {
-        name: session.client(name, endpoint_url=endpoint)
-        for name in ("backup", "kms", "iam", "ec2", "organizations")
-    }
+class clients_for(dict[str, Any]):  # noqa: N801 (reads as a function)
+    """boto3 clients acting in `account` (an `AccountSettings`), in its region, built on first
+    use (a client costs its service model's loading)."""
+
+    def __init__(self, endpoint: str, account: Any) -> None:
+        super().__init__()
+        self._endpoint = endpoint
+        self._session = _session(endpoint, account.role_arn, account.region)
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = self._session.client(name, endpoint_url=self._endpoint)
+        return self[name]
 
 
 def _organization(endpoint: str, settings: Any) -> None:
@@ -162,6 +170,7 @@ def deploy(endpoint: str, stack: str, state: StandInState) -> Deployed:
         BackupVaultName=s.source_vault_name,
         Policy=documents.to_json(documents.source_vault_access_policy(backup=s.backup)),
     )
+    _aws_managed_policies(s.source.account_id, BACKUP_ROLE_POLICIES.values())
     role_name = f"{s.name_prefix}-backup"
     role = src["iam"].create_role(
         RoleName=role_name,
@@ -241,6 +250,20 @@ def deploy(endpoint: str, stack: str, state: StandInState) -> Deployed:
         untagged_volume_arn=volume([{"Key": "Name", "Value": "scratch"}]),
         volume_key_arn=volume_key["Arn"],
     )
+
+
+def _aws_managed_policies(account: str, names: Iterable[str]) -> None:
+    """Give moto's IAM of `account` these AWS managed policies (moto's own copies of AWS's
+    documents) without loading all ~1,300 of them into every account (seconds each)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    data = json.loads(aws_managed_policies_data)
+    backend = iam_backends[account]["global"]
+    for path in names:
+        name = path.rsplit("/", 1)[-1]
+        policy = AWSManagedPolicy.from_data(name, account, backend.region_name, data[name])
+        backend.managed_policies[policy.arn] = policy
 
 
 def resource_key_policy(s: Any, *, share: bool) -> str:

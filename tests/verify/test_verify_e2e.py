@@ -135,8 +135,10 @@ def test_cleanup_deletes_the_source_point_and_keeps_the_copy(standin, tmp_path: 
     assert run.code == ExitCode.OK, run.err
     assert "(statement DenyRecoveryPointDeletionToEveryone)" in run.out
     assert "cleanup: deleted arn:aws:ec2:" in run.out
+    created = run.out.split("backup job completed: recovery point ", 1)[1].split()[0]
+    assert f"cleanup: deleted {created} from {dev.settings.source_vault_name}" in run.out
     source = (dev.settings.source.account_id, dev.settings.source.region)
-    assert state.recovery_points[(*source, dev.settings.source_vault_name)] == {}
+    assert created not in state.recovery_points[(*source, dev.settings.source_vault_name)]
 
 
 # --- every exit code -----------------------------------------------------------------------------
@@ -336,10 +338,15 @@ def test_sigterm_exits_130_with_the_follow_commands(standin, tmp_path: Path) -> 
 # --- helpers -------------------------------------------------------------------------------------
 
 
+_CLIENTS: dict[str, dict[str, object]] = {}
+
+
 def _clients(deployed: Deployed) -> dict[str, object]:
     from standin_deploy import clients_for
 
-    return clients_for(_ENDPOINT[0], deployed.settings.source)
+    if deployed.stack not in _CLIENTS:
+        _CLIENTS[deployed.stack] = clients_for(_ENDPOINT[0], deployed.settings.source)
+    return _CLIENTS[deployed.stack]
 
 
 def _kms(deployed: Deployed) -> object:
