@@ -290,9 +290,7 @@ class BackupJobsApp:
 
     def CreateBackupSelection(self, account: str, region: str, p: dict, d: dict) -> dict:
         selection_id = str(uuid.uuid4())
-        self.state.selections.setdefault(p["backupPlanId"], {})[selection_id] = d[
-            "BackupSelection"
-        ]
+        self.state.selections.setdefault(p["backupPlanId"], {})[selection_id] = d["BackupSelection"]
         return {"SelectionId": selection_id, "BackupPlanId": p["backupPlanId"]}
 
     def ListBackupSelections(self, account: str, region: str, p: dict, d: dict) -> dict:
@@ -593,9 +591,7 @@ class BackupJobsApp:
                 )
         return None
 
-    def _key_allows(
-        self, key_arn: str, account: str, actions: Iterable[str], region: str
-    ) -> bool:
+    def _key_allows(self, key_arn: str, account: str, actions: Iterable[str], region: str) -> bool:
         policy = _key(key_arn).policy
         return all(
             evaluate(

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-
 from aws_standin import BackupJobsApp, StandInState
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,10 +48,10 @@ def standin_server() -> Iterator[tuple[str, StandInState]]:
     # moto setting read from the environment when its EC2 backends load (this process only):
     # no AMI catalogue, which verification never reads.
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    import logging
+
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
-
-    import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     state = StandInState()
@@ -79,7 +78,7 @@ def _session(endpoint: str, role_arn: str, region: str) -> boto3.Session:
     )
 
 
-class clients_for(dict[str, Any]):  # noqa: N801 (reads as a function)
+class clients_for(dict[str, Any]):
     """boto3 clients acting in `account` (an `AccountSettings`), in its region, built on first
     use (a client costs its service model's loading)."""
 
@@ -150,7 +149,9 @@ def deploy(endpoint: str, stack: str, state: StandInState) -> Deployed:
     )
     dst["backup"].put_backup_vault_access_policy(
         BackupVaultName=s.backup_vault_name,
-        Policy=documents.to_json(documents.backup_vault_access_policy(source=s.source, backup=s.backup)),
+        Policy=documents.to_json(
+            documents.backup_vault_access_policy(source=s.source, backup=s.backup)
+        ),
     )
     if s.vault_lock is not None:
         lock: dict[str, Any] = {
@@ -210,7 +211,11 @@ def deploy(endpoint: str, stack: str, state: StandInState) -> Deployed:
             "SelectionName": f"tag-{tag.key}-{tag.value}",
             "IamRoleArn": role["Arn"],
             "ListOfTags": [
-                {"ConditionType": "STRINGEQUALS", "ConditionKey": tag.key, "ConditionValue": tag.value}
+                {
+                    "ConditionType": "STRINGEQUALS",
+                    "ConditionKey": tag.key,
+                    "ConditionValue": tag.value,
+                }
             ],
         },
     )

@@ -24,9 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from aws_standin import StandInState
 from standin_deploy import AMBIENT, ROOT, Deployed, deploy, resource_key_policy, standin_server
+
 from tools.verify.errors import ExitCode
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -67,9 +67,7 @@ def _env(endpoint: str) -> dict[str, str]:
     return env  # no AWS_REGION: the stack's regions must be enough (issue 15 item 3)
 
 
-def _command(
-    tmp_path: Path, deployed: Deployed, *args: str, stack: str | None = None
-) -> list[str]:
+def _command(tmp_path: Path, deployed: Deployed, *args: str, stack: str | None = None) -> list[str]:
     outputs = tmp_path / f"outputs-{deployed.stack}.json"
     outputs.write_text(json.dumps(deployed.outputs))
     return [
@@ -111,8 +109,10 @@ def test_deployed_stack_is_verified(standin, tmp_path: Path, stack: str) -> None
     assert "[backup] RUNNING   50.0%" in run.out
     assert "VERIFIED: recovery point arn:aws:ec2:" in run.out
     assert f"in {deployed.outputs['backupVaultArn']}, encrypted with " in run.out
-    assert run.out.rstrip().split("encrypted with ")[1].startswith(
-        deployed.outputs["backupVaultKeyArn"]
+    assert (
+        run.out.rstrip()
+        .split("encrypted with ")[1]
+        .startswith(deployed.outputs["backupVaultKeyArn"])
     )
 
 
@@ -167,9 +167,7 @@ def test_copy_failing_on_an_unshared_snapshot_key_exits_1(standin, tmp_path: Pat
     assert "confirmed by resource-key:" in run.out
 
 
-def test_backup_failing_on_the_role_exits_1_with_the_backup_checks(
-    standin, tmp_path: Path
-) -> None:
+def test_backup_failing_on_the_role_exits_1_with_the_backup_checks(standin, tmp_path: Path) -> None:
     endpoint, _state, stacks = standin
     dev = stacks["dev"]
     iam = _clients(dev)["iam"]
@@ -214,9 +212,7 @@ def test_refused_backup_role_exits_4_before_any_job(standin, tmp_path: Path) -> 
     assert "AWS does not say why; one of:" in run.err
 
 
-def test_refused_management_role_in_diagnose_skips_its_check_only(
-    standin, tmp_path: Path
-) -> None:
+def test_refused_management_role_in_diagnose_skips_its_check_only(standin, tmp_path: Path) -> None:
     endpoint, state, stacks = standin
     prod = stacks["prod"]
     state.refused_roles.add(prod.settings.management.role_arn)

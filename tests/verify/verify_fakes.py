@@ -480,7 +480,10 @@ def queue_backup_diagnosis(clients: StubbedClients, live: dict[str, Any]) -> Non
             "list_attached_role_policies",
             {
                 "AttachedPolicies": [
-                    {"PolicyName": name.rsplit("/", 1)[-1], "PolicyArn": f"arn:aws:iam::aws:policy/{name}"}
+                    {
+                        "PolicyName": name.rsplit("/", 1)[-1],
+                        "PolicyArn": f"arn:aws:iam::aws:policy/{name}",
+                    }
                     for name in live["backup_role_policies"]
                 ]
             },

@@ -63,7 +63,10 @@ def check_backup_role(ctx: Context) -> Check:
         )
     attached = iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies", [])
     names = [str(p.get("PolicyName")) for p in attached]
-    if BACKUP_POLICY not in names:
+    # The AWS managed policy itself (account `aws`), not a customer policy of the same name.
+    partition = role_arn.split(":")[1]
+    wanted = f"arn:{partition}:iam::aws:policy/service-role/{BACKUP_POLICY}"
+    if wanted not in [str(p.get("PolicyArn")) for p in attached]:
         return Check(
             "backup-role",
             title,

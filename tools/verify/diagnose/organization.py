@@ -14,7 +14,7 @@ def check_organization(ctx: Context) -> Check:
     """organizations:DescribeOrganization in the source and the backup account."""
     ids: dict[str, str] = {}
     for account in ("source", "backup"):
-        org = ctx.client(account, "organizations")  # type: ignore[arg-type]
+        org = ctx.client(account, "organizations")
         try:
             ids[account] = org.describe_organization()["Organization"]["Id"]
         except ClientError as exc:

@@ -32,11 +32,13 @@ def check_resource(ctx: Context) -> Check:
 def check_resource_tag(ctx: Context) -> Check:
     title = "resource carries the selection tag"
     info = ctx.resource_info()
+    resource = ctx.resource
+    assert resource is not None
     key, value = ctx.settings.selection_tag_key, ctx.settings.selection_tag_value
     fix = (
         f"tag it: aws resourcegroupstaggingapi tag-resources --resource-arn-list "
-        f"{ctx.resource.arn} --tags {key}={value}"
-    )  # type: ignore[union-attr]
+        f"{resource.arn} --tags {key}={value}"
+    )
     if key not in info.tags:
         return Check(
             "resource-tag", title, "fail", f"no tag {key}: the plan never backs it up", fix
