@@ -102,7 +102,7 @@ def verify(endpoint: str, tmp_path: Path, deployed: Deployed, *args: str, **kw: 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_deployed_stack_is_verified(standin, tmp_path: Path, stack: str) -> None:
-    endpoint, state, stacks = standin
+    endpoint, _state, stacks = standin
     deployed = stacks[stack]
     run = verify(endpoint, tmp_path, deployed, "--resource-arn", deployed.volume_arn)
     assert run.code == ExitCode.OK, run.err
