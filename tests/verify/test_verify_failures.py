@@ -234,6 +234,7 @@ def test_failed_copy_with_the_management_role_refused_keeps_exit_1_and_its_diagn
     clients.assert_all_used()
     assert "[SKIP ] cross-account-setting" in run.out
     assert "diagnosis: 14 checks, 0 failed, 0 warnings, 1 skipped" in run.out
+    assert "skipped checks: cannot assume management account role" in run.out
 
 
 class _without_management:

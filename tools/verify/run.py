@@ -279,6 +279,8 @@ class Verifier:
             self.clients, self.settings, self.outputs, self.resource, failed_step=step
         )
         self.say(self.diagnosis.render())
+        for refused in self.diagnosis.refused_roles:
+            self.say(f"skipped checks: {refused}")
         if cause is not None:
             for check in self.diagnosis.failed:
                 if check.id in cause.checks:

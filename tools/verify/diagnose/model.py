@@ -172,15 +172,16 @@ def run_check(
     except Skip as exc:
         return Check(check_id, title, "skip", str(exc))
     except RoleNotAssumable as exc:
-        first = str(exc).split(". ", 1)[0]
-        if first not in diagnosis.refused_roles:
-            diagnosis.refused_roles.append(first)
+        # The whole message (with the possible reasons) once, for the command's error output;
+        # its first sentence on each check it skips.
+        if str(exc) not in diagnosis.refused_roles:
+            diagnosis.refused_roles.append(str(exc))
         return Check(
             check_id,
             title,
             "skip",
-            f"not readable: {first}",
-            "let your identity assume the role (the reasons are listed in the error above)",
+            f"not readable: {str(exc).split(': ', 1)[0]}",
+            "let your identity assume the role (the possible reasons follow the diagnosis)",
         )
     except ClientError as exc:
         code = error_code(exc)
