@@ -20,7 +20,11 @@ lists. Failure messages are AWS's own where a source gives them:
 - "You are not authorized to perform this operation. Please consult the permissions associated
   with your AWS Backup role(s)": AWS re:Post, "Understanding IAM roles and permissions in AWS
   Backup" (https://repost.aws/articles/ARt46qw01wR9OiksidJR0fMg).
-The other texts (lock range, aws/backup key, destination key) are those of AWS-FACTS.md.
+The other texts (lock range, aws/backup key, access denied on CopyIntoBackupVault) are those of
+AWS-FACTS.md "Why copy jobs fail". A backup vault key that lost the source account answers
+"Given key ID is not accessible": AWS-FACTS.md gives that text for a source key, and no source
+we found gives the destination key's own; the tool must (and does) diagnose either way. The KMS
+refusal of a backup job is our wording (no source found), naming KMS as AWS's messages do.
 
 Knobs on `StandInState` break the accounts the ways real accounts break: roles STS refuses,
 operations denied to an account, credentials STS rejects, jobs that never end.
