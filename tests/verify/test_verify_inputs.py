@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from tools.aws_session import (
+from tools.verify.aws_session import (
     MAX_ATTEMPTS,
     AssumedRoleClients,
     RoleNotAssumable,
     RoleTarget,
     assume_role,
 )
-from tools.verify_diagnose import ResourceNotFound, describe_resource
-from tools.verify_inputs import (
+from tools.verify.diagnose import ResourceNotFound, describe_resource
+from tools.verify.inputs import (
     InputError,
     load_settings,
     parse_outputs,
@@ -39,7 +39,7 @@ from verify_fakes import (
     queue,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = RoleTarget("source", SOURCE_ID, f"arn:aws:iam::{SOURCE_ID}:role/backup-deployer", REGION)
 
 
@@ -223,7 +223,7 @@ def test_assumed_role_clients_use_the_role_credentials_and_retry_config() -> Non
     sts, stub = _sts()
     stub.add_response("assume_role", CREDENTIALS)
     with stub:
-        clients = AssumedRoleClients({"source": SOURCE}, sts_factory=lambda: sts)
+        clients = AssumedRoleClients({"source": SOURCE}, sts_factory=lambda _target: sts)
         backup = clients.client("source", "backup")
         again = clients.client("source", "kms")  # same session: assumed once
     stub.assert_no_pending_responses()

@@ -9,12 +9,13 @@ stubber (an unexpected call fails the test).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
 from botocore.stub import Stubber
 
-from tools.aws_session import RETRY_CONFIG, Account
+from tools.verify.aws_session import RETRY_CONFIG, Account
 
 _DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # Building a botocore client costs tens of milliseconds: clients are built once per process
@@ -32,9 +33,22 @@ class StubbedClients:
         self._clients: dict[tuple[str, str, str], Any] = {}
         self._stubbers: dict[tuple[str, str, str], Stubber] = {}
         self.requested: list[tuple[str, str]] = []
+        self.assumed: list[str] = []
+        self.refused: dict[str, Exception] = {}
 
     def has(self, account: Account) -> bool:
         return account in self._regions
+
+    def assume(self, accounts: tuple[Account, ...]) -> None:
+        """Roles are "assumed" unless the test refused one (`refuse`)."""
+        self.assumed.extend(accounts)
+        for account in accounts:
+            if account in self.refused:
+                raise self.refused[account]
+
+    def refuse(self, account: Account, error: Exception) -> None:
+        """Make this account's role unassumable: `assume` and `client` raise `error`."""
+        self.refused[account] = error
 
     def region(self, account: Account) -> str:
         return self._regions[account]
@@ -46,6 +60,8 @@ class StubbedClients:
 
     def client(self, account: Account, service: str, region: str | None = None) -> Any:
         self.requested.append((account, service))
+        if account in self.refused:
+            raise self.refused[account]
         return self._client(self._key(account, service, region))
 
     def _client(self, key: tuple[str, str, str]) -> Any:
@@ -231,6 +247,7 @@ def healthy_live_state() -> dict[str, Any]:
     """What AWS returns for a correctly deployed dev stack: the program's own documents."""
     from components.config import AccountSettings
     from components.documents import (
+        backup_service_trust_policy,
         backup_vault_access_policy,
         backup_vault_key_policy,
         source_vault_access_policy,
@@ -304,6 +321,15 @@ def healthy_live_state() -> dict[str, Any]:
         },
         "resource_key_manager": "CUSTOMER",
         "resource_key_policy": resource_cmk_policy(allow_backup_account=True),
+        # The backup role as components/backup.py creates it: the program's trust policy and
+        # its AWS managed policies (BACKUP_ROLE_POLICIES).
+        "backup_role_trust": backup_service_trust_policy(),
+        "backup_role_policies": [
+            "service-role/AWSBackupServiceRolePolicyForBackup",
+            "service-role/AWSBackupServiceRolePolicyForRestores",
+            "AWSBackupServiceRolePolicyForS3Backup",
+            "AWSBackupServiceRolePolicyForS3Restore",
+        ],
     }
 
 
@@ -378,7 +404,8 @@ def queue_diagnosis(
         policy if isinstance(policy, Err) else {"Policy": policy},
         {"KeyId": SOURCE_VAULT_KEY, "PolicyName": "default"},
     )
-    if isinstance(vault, Err):  # vault-lock reads it again (nothing cached)
+    if isinstance(vault, Err) and vault.code != "ResourceNotFoundException":
+        # vault-lock reads it again after an error; a missing vault is remembered.
         queue(backup_backup, "describe_backup_vault", vault, {"BackupVaultName": BACKUP_VAULT})
     queue(source_backup, "get_backup_plan", {"BackupPlan": live["plan"]}, {"BackupPlanId": PLAN_ID})
     queue(
@@ -424,3 +451,54 @@ def queue_diagnosis(
         queue(
             source_kms, "get_key_policy", policy if isinstance(policy, Err) else {"Policy": policy}
         )
+
+
+def queue_backup_diagnosis(clients: StubbedClients, live: dict[str, Any]) -> None:
+    """Queue the reads of a failed backup job's diagnosis (backup-role, resource, its key)."""
+    import datetime as dt
+
+    iam = clients.stub("source", "iam")
+    role_name = BACKUP_ROLE.rsplit("/", 1)[-1]
+    queue(
+        iam,
+        "get_role",
+        {
+            "Role": {
+                "Path": "/",
+                "RoleName": role_name,
+                "RoleId": "AROAEXAMPLEEXAMPLE000",
+                "Arn": BACKUP_ROLE,
+                "CreateDate": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                "AssumeRolePolicyDocument": json.dumps(live["backup_role_trust"]),
+            }
+        },
+        {"RoleName": role_name},
+    )
+    if live["backup_role_trust"] == _program_trust():
+        queue(
+            iam,
+            "list_attached_role_policies",
+            {
+                "AttachedPolicies": [
+                    {
+                        "PolicyName": name.rsplit("/", 1)[-1],
+                        "PolicyArn": f"arn:aws:iam::aws:policy/{name}",
+                    }
+                    for name in live["backup_role_policies"]
+                ]
+            },
+            {"RoleName": role_name},
+        )
+    queue_volume(clients, live)
+    volume = live["volume"]
+    if isinstance(volume, Err) or not volume.get("Encrypted"):
+        return
+    source_kms = clients.stub("source", "kms")
+    queue(source_kms, "describe_key", _key_meta(volume["KmsKeyId"], live["resource_key_manager"]))
+    queue(source_kms, "get_key_policy", {"Policy": live["resource_key_policy"]})
+
+
+def _program_trust() -> dict[str, Any]:
+    from components.documents import backup_service_trust_policy
+
+    return backup_service_trust_policy()

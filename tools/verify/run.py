@@ -1,122 +1,56 @@
-"""Prove that a deployed stack's cross-account copy works, end to end; say what is wrong if not.
+"""One verification run: back up the resource, copy it, confirm the copy from the backup account.
 
-    uv run --frozen python -m tools.verify --stack dev --resource-arn ARN [--cleanup]
-    uv run --frozen python -m tools.verify --stack dev --diagnose [--resource-arn ARN]
-
-Verification (docs/verify.md):
-1. read the stack config (`Pulumi.yaml` + `Pulumi.<stack>.yaml`, validated by the program's own
-   `parse_settings`) and the stack outputs (`pulumi stack output --json`, or `--outputs FILE`);
-2. assume the source and backup accounts' roles (STS, external id, session name);
-3. check the resource exists and carries the selection tag;
-4. start an on-demand backup of the resource into the source vault with the stack's backup role,
+Steps (docs/verify.md):
+1. assume the source and backup accounts' roles, before anything is started (a role that can't
+   be assumed stops the run with nothing to clean up);
+2. check the resource exists and carries the selection tag;
+3. start an on-demand backup of the resource into the source vault with the stack's backup role,
    and wait for it;
-5. start the copy into the backup vault, and wait for it. An on-demand backup job does not run the
-   plan's copy action: copy actions belong to plan rules (`BackupRule.CopyActions`), and
+4. start the copy into the backup vault, and wait for it. An on-demand backup job does not run
+   the plan's copy action: copy actions belong to plan rules (`BackupRule.CopyActions`), and
    StartBackupJob takes no copy action at all (AWS Backup API reference:
    https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartBackupJob.html,
    https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html). So the tool
    starts the copy itself (StartCopyJob, the backup role, a lifecycle equal to the plan's copy
    retention), as the plan rule would;
-6. from the backup account, confirm the recovery point is in the backup vault, encrypted with the
-   backup vault's key. Exit 0 only then.
-
-A failed job triggers the diagnosis (`--diagnose` runs it alone, starting no job), with the cause
-of the job's status message. Exit codes: see `ExitCode`.
+5. from the backup account, confirm the recovery point is in the backup vault, encrypted with the
+   backup vault's key.
+A failed job is explained (its status message) and diagnosed (the checks of that kind of job).
 """
 
 from __future__ import annotations
 
-import argparse
-import signal
-import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
-from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from backup_guard.iam import evaluate, parse_policy
-from tools.aws_session import (
-    EXPIRED_CODES,
-    MAX_ATTEMPTS,
-    THROTTLING_CODES,
+from tools.verify.aws_session import (
+    DENIED_CODES,
     AccountClients,
-    AssumedRoleClients,
-    CredentialsProblem,
-    RoleNotAssumable,
     error_code,
     error_message,
 )
-from tools.verify_diagnose import (
-    TROUBLESHOOTING_URL,
+from tools.verify.diagnose import (
     Diagnosis,
     ResourceNotFound,
     describe_resource,
     diagnose,
     explain_status_message,
+    troubleshooting_url,
 )
-from tools.verify_inputs import (
-    InputError,
-    ResourceRef,
-    StackOutputs,
-    VerifySettings,
-    load_settings,
-    parse_outputs,
-    parse_resource_arn,
-    read_outputs_json,
-)
+from tools.verify.errors import ExitCode, VerifyFailure, aws_failure, days
+from tools.verify.inputs import ResourceRef, StackOutputs, VerifySettings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_TAG = "cross-account-backup:verify-run"
 
 BACKUP_TERMINAL = frozenset({"COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL"})
 COPY_TERMINAL = frozenset({"COMPLETED", "FAILED", "ABORTED", "PARTIAL"})
 RECOVERY_POINT_OK = frozenset({"COMPLETED", "AVAILABLE"})
-
-
-class ExitCode(IntEnum):
-    """The documented exit codes (also in `--help` and docs/verify.md)."""
-
-    OK = 0
-    JOB_FAILED = 1
-    USAGE = 2
-    CREDENTIALS = 3
-    ROLE = 4
-    BAD_ARN = 5
-    RESOURCE_NOT_FOUND = 6
-    UNTAGGED = 7
-    TIMEOUT = 8
-    NOT_CONFIRMED = 9
-    DIAGNOSIS_FAILED = 10
-    THROTTLED = 11
-    AWS_ERROR = 12
-    CLEANUP_INCOMPLETE = 13
-    INTERRUPTED = 130
-
-
-EXIT_CODE_MEANING: dict[ExitCode, str] = {
-    ExitCode.OK: "verified: the copy is in the backup vault on its key (--diagnose: no failure)",
-    ExitCode.JOB_FAILED: "the backup or copy job failed; its cause and the diagnosis are printed",
-    ExitCode.USAGE: "bad arguments, stack config or stack outputs (Pulumi CLI missing, ...)",
-    ExitCode.CREDENTIALS: "your AWS credentials are missing, expired or invalid",
-    ExitCode.ROLE: "a stack role can't be assumed (trust policy, external id, sts:AssumeRole)",
-    ExitCode.BAD_ARN: "--resource-arn malformed, or not in the source account/region",
-    ExitCode.RESOURCE_NOT_FOUND: "--resource-arn names no existing resource",
-    ExitCode.UNTAGGED: "the resource lacks the selection tag (the plan would never back it up)",
-    ExitCode.TIMEOUT: "--timeout reached before the copy was confirmed; the jobs go on in AWS",
-    ExitCode.NOT_CONFIRMED: "the copy job completed but the recovery point is not in the backup "
-    "vault on its key",
-    ExitCode.DIAGNOSIS_FAILED: "--diagnose found at least one failing check",
-    ExitCode.THROTTLED: "AWS kept throttling after every retry",
-    ExitCode.AWS_ERROR: "another AWS API error (a call denied to the stack role, ...)",
-    ExitCode.CLEANUP_INCOMPLETE: "--cleanup could not delete a recovery point for another reason "
-    "than a vault lock or the vault policy",
-    ExitCode.INTERRUPTED: "Ctrl-C: the jobs started go on; how to follow or stop them is printed",
-}
 
 
 class Clock(Protocol):
@@ -137,14 +71,6 @@ class SystemClock:
         time.sleep(seconds)
 
 
-class VerifyFailure(Exception):
-    """Ends the run with `code`; `str()` is the message."""
-
-    def __init__(self, code: ExitCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 @dataclass
 class RunState:
     """What this run started and created: for Ctrl-C, timeouts and `--cleanup`."""
@@ -152,7 +78,9 @@ class RunState:
     run_id: str
     backup_job_id: str | None = None
     source_recovery_point_arn: str | None = None
+    backup_state: str | None = None
     copy_job_id: str | None = None
+    copy_state: str | None = None
     destination_recovery_point_arn: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -198,16 +126,22 @@ class Verifier:
     # --- the steps -----------------------------------------------------------------------------
 
     def run(self) -> ExitCode:
-        """Run every step; returns the exit code, or raises `VerifyFailure`."""
+        """Run every step; returns the exit code, or raises `VerifyFailure`.
+
+        Every role the run needs is assumed first: a refused role stops it before any job.
+        """
+        self.clients.assume(("source", "backup"))
         self.check_resource()
         self.start_backup()
         backup_job = self.wait("backup", self._describe_backup, BACKUP_TERMINAL)
+        self.state.backup_state = str(backup_job["State"])
         if backup_job["State"] != "COMPLETED":
             return self.job_failed("backup", self.state.backup_job_id, backup_job)
         self.state.source_recovery_point_arn = backup_job["RecoveryPointArn"]
         self.say(f"backup job completed: recovery point {self.state.source_recovery_point_arn}")
         self.start_copy()
         copy_job = self.wait("copy", self._describe_copy, COPY_TERMINAL)
+        self.state.copy_state = str(copy_job["State"])
         if copy_job["State"] != "COMPLETED":
             return self.job_failed("copy", self.state.copy_job_id, copy_job)
         self.state.destination_recovery_point_arn = copy_job["DestinationRecoveryPointArn"]
@@ -257,7 +191,7 @@ class Verifier:
         self.state.backup_job_id = response["BackupJobId"]
         self.say(
             f"started backup job {self.state.backup_job_id} into {self.outputs.source_vault.name} "
-            f"(role {self.outputs.backup_role_arn}, kept {self.settings.retention_days} days)"
+            f"(role {self.outputs.backup_role_arn}, kept {days(self.settings.retention_days)})"
         )
 
     def start_copy(self) -> None:
@@ -279,7 +213,7 @@ class Verifier:
         self.state.copy_job_id = response["CopyJobId"]
         self.say(
             f"started copy job {self.state.copy_job_id} to {self.outputs.backup_vault.arn} "
-            f"(kept {self.settings.copy_retention_days} days)"
+            f"(kept {days(self.settings.copy_retention_days)})"
         )
 
     def _describe_backup(self) -> Mapping[str, Any]:
@@ -303,6 +237,10 @@ class Verifier:
         while True:
             job = describe()
             state = str(job.get("State", "?"))
+            if step == "backup":
+                self.state.backup_state = state
+            else:
+                self.state.copy_state = state
             percent = job.get("PercentDone")
             now = self.clock.monotonic()
             line = (
@@ -320,24 +258,33 @@ class Verifier:
                 raise VerifyFailure(
                     ExitCode.TIMEOUT,
                     f"timed out after {_fmt_elapsed(self.timeout)} waiting for the {step} job "
-                    f"(state {state}); it goes on in AWS.\n" + self.follow_instructions(),
+                    f"(state {state}); it goes on in AWS.",
                 )
             self.clock.sleep(min(self.poll_interval, remaining))
 
     def job_failed(self, step: str, job_id: str | None, job: Mapping[str, Any]) -> ExitCode:
+        """Explain a failed `step` job: its message's cause, then that kind of job's checks."""
         message = str(job.get("StatusMessage") or "(no status message)")
         self.say(f"{step} job {job_id} ended {job.get('State')}: {message}")
-        cause = explain_status_message(message)
+        cause = explain_status_message(message, step)
         if cause is not None:
             self.say(
                 f"cause: {cause.title}\nfix: {cause.fix}\n"
                 f"(diagnosis checks that confirm it: {', '.join(cause.checks)})"
             )
         else:
-            self.say(f"cause: not a known message; see {TROUBLESHOOTING_URL}")
-        self.say("running the diagnosis ...")
-        self.diagnosis = diagnose(self.clients, self.settings, self.outputs, self.resource)
+            self.say(f"cause: not a known message; see {troubleshooting_url(step)}")
+        self.say(f"running the diagnosis of the {step} ...")
+        self.diagnosis = diagnose(
+            self.clients, self.settings, self.outputs, self.resource, failed_step=step
+        )
         self.say(self.diagnosis.render())
+        for refused in self.diagnosis.refused_roles:
+            self.say(f"skipped checks: {refused}")
+        if cause is not None:
+            for check in self.diagnosis.failed:
+                if check.id in cause.checks:
+                    self.say(f"confirmed by {check.id}: {check.detail}\n  fix: {check.fix}")
         return ExitCode.JOB_FAILED
 
     def confirm(self) -> ExitCode:
@@ -391,31 +338,53 @@ class Verifier:
         except ClientError as exc:
             raise aws_failure(exc, account) from exc
 
+    def started_anything(self) -> bool:
+        return bool(self.state.backup_job_id)
+
     def follow_instructions(self) -> str:
-        """How to follow or stop what this run started (aws CLI, source account credentials)."""
+        """How to follow or stop what this run started (aws CLI, source account credentials).
+
+        A job that has ended is not offered to be stopped; the source recovery point is not
+        offered for deletion while the copy job may still be reading it.
+        """
         region = self.settings.source.region
         lines = []
+        source_id = self.settings.source.account_id
         if self.state.backup_job_id:
             job = self.state.backup_job_id
+            ended = self.state.backup_state in BACKUP_TERMINAL
             lines += [
-                f"backup job {job} (source account {self.settings.source.account_id}):",
+                f"backup job {job} (source account {source_id})"
+                + (f": {self.state.backup_state}" if ended else "")
+                + ":",
                 f"  follow: aws backup describe-backup-job --backup-job-id {job} --region {region}",
-                f"  stop:   aws backup stop-backup-job --backup-job-id {job} --region {region}",
             ]
+            if not ended:
+                lines.append(
+                    f"  stop:   aws backup stop-backup-job --backup-job-id {job} --region {region}"
+                )
         if self.state.copy_job_id:
             job = self.state.copy_job_id
             lines += [
-                f"copy job {job} (source account {self.settings.source.account_id}):",
+                f"copy job {job} (source account {source_id}):",
                 f"  follow: aws backup describe-copy-job --copy-job-id {job} --region {region}",
                 "  stop:   a copy job can't be stopped (AWS Backup has no StopCopyJob); when it "
-                "ends, its copy expires after "
-                f"{self.settings.copy_retention_days} days",
+                f"ends, its copy expires after {days(self.settings.copy_retention_days)}",
             ]
         if self.state.source_recovery_point_arn:
-            lines.append(
-                "remove the source recovery point: aws backup delete-recovery-point "
+            copy_running = bool(self.state.copy_job_id) and (
+                self.state.copy_state not in COPY_TERMINAL
+            )
+            command = (
+                "aws backup delete-recovery-point "
                 f"--backup-vault-name {self.outputs.source_vault.name} --recovery-point-arn "
                 f"{self.state.source_recovery_point_arn} --region {region}"
+            )
+            lines.append(
+                "once the copy job has ended (it reads the source recovery point), remove it: "
+                + command
+                if copy_running
+                else "remove the source recovery point: " + command
             )
         if not lines:
             return "no job was started: nothing to follow or stop."
@@ -441,40 +410,72 @@ class Verifier:
         return ok
 
     def _delete(self, account: str, vault_name: str, arn: str) -> bool:
-        backup = self.clients.client(account, "backup")
+        backup = self.clients.client(account, "backup")  # type: ignore[arg-type]
         try:
             backup.delete_recovery_point(BackupVaultName=vault_name, RecoveryPointArn=arn)
         except ClientError as exc:
-            reasons = self._why_kept(account, vault_name, arn)
+            reasons, unreadable = self._why_kept(account, vault_name, arn)
             if reasons:
                 self.say(
                     f"cleanup: kept {arn} in {vault_name} ({error_code(exc)}): "
                     + "; ".join(reasons)
                 )
                 return True
+            why = (
+                f"; could not read why: {', '.join(unreadable)} refused to the {account} "
+                "account's role (allow it to tell a lock or the vault policy from another cause)"
+                if unreadable
+                else ""
+            )
             self.say(
                 f"cleanup: could not delete {arn} in {vault_name}: {error_code(exc)}: "
-                f"{error_message(exc)}"
+                f"{error_message(exc)}{why}"
             )
             return False
         self.say(f"cleanup: deleted {arn} from {vault_name}")
         return True
 
-    def _why_kept(self, account: str, vault_name: str, arn: str) -> list[str]:
-        """Explain a refused deletion: the vault lock, the vault policy's Deny, the expiry."""
-        backup = self.clients.client(account, "backup")
+    def _why_kept(self, account: str, vault_name: str, arn: str) -> tuple[list[str], list[str]]:
+        """Why a deletion was refused: (reasons found, reads that were refused).
+
+        Every read is guarded: a cleanup with only the documented permissions must end with an
+        explanation, never a traceback (and the source recovery point must still be deleted).
+        """
+        backup = self.clients.client(account, "backup")  # type: ignore[arg-type]
         reasons: list[str] = []
-        vault = backup.describe_backup_vault(BackupVaultName=vault_name)
+        unreadable: list[str] = []
+
+        def read(operation: str, call: Callable[[], Any]) -> Any:
+            try:
+                return call()
+            except ClientError as exc:
+                if error_code(exc) not in DENIED_CODES and error_code(exc) != (
+                    "ResourceNotFoundException"
+                ):
+                    unreadable.append(f"{operation} ({error_code(exc)}: {error_message(exc)})")
+                elif error_code(exc) in DENIED_CODES:
+                    unreadable.append(f"backup:{operation} (denied)")
+                return None
+
+        vault = (
+            read(
+                "DescribeBackupVault",
+                lambda: backup.describe_backup_vault(BackupVaultName=vault_name),
+            )
+            or {}
+        )
         if vault.get("Locked"):
             mode = "compliance (immutable)" if vault.get("LockDate") else "governance or grace"
             reasons.append(
-                f"the vault lock ({mode}, min retention {vault.get('MinRetentionDays')} days) "
-                "forbids deleting a recovery point before its retention ends"
+                f"the vault lock ({mode}, min retention "
+                f"{days(vault.get('MinRetentionDays'))}) forbids deleting a recovery point "
+                "before its retention ends"
             )
-        try:
-            document = backup.get_backup_vault_access_policy(BackupVaultName=vault_name)["Policy"]
-        except ClientError:
-            document = None
+        found = read(
+            "GetBackupVaultAccessPolicy",
+            lambda: backup.get_backup_vault_access_policy(BackupVaultName=vault_name),
+        )
+        document = (found or {}).get("Policy")
         if document:
             account_id = (
                 self.settings.backup if account == "backup" else self.settings.source
@@ -491,221 +492,19 @@ class Verifier:
                     f"(statement {decision.statement}): by design copies only expire"
                 )
         if reasons:
-            try:
-                point = backup.describe_recovery_point(
-                    BackupVaultName=vault_name, RecoveryPointArn=arn
+            point = (
+                read(
+                    "DescribeRecoveryPoint",
+                    lambda: backup.describe_recovery_point(
+                        BackupVaultName=vault_name, RecoveryPointArn=arn
+                    ),
                 )
-                delete_at = (point.get("CalculatedLifecycle") or {}).get("DeleteAt")
-            except ClientError:
-                delete_at = None
+                or {}
+            )
+            delete_at = (point.get("CalculatedLifecycle") or {}).get("DeleteAt")
             reasons.append(
                 f"it expires on its own at {delete_at}"
                 if delete_at
                 else "it expires on its own at the end of its lifecycle"
             )
-        return reasons
-
-
-def aws_failure(exc: ClientError, account: str | None) -> VerifyFailure | CredentialsProblem:
-    """Turn an AWS error into the run's failure with its exit code."""
-    code, message = error_code(exc), error_message(exc)
-    operation = exc.operation_name
-    where = f" in the {account} account" if account else ""
-    if code in THROTTLING_CODES:
-        return VerifyFailure(
-            ExitCode.THROTTLED,
-            f"{operation}{where} was still throttled after {MAX_ATTEMPTS} "
-            f"attempts with backoff ({code}: {message}); wait and run again",
-        )
-    if code in EXPIRED_CODES:
-        return CredentialsProblem(
-            f"credentials expired or invalid during {operation}{where} ({code}); "
-            "refresh your credentials and run again"
-        )
-    return VerifyFailure(
-        ExitCode.AWS_ERROR,
-        f"{operation}{where} failed: {code}: {message}",
-    )
-
-
-# --- command line ------------------------------------------------------------------------------
-
-EPILOG = (
-    "exit codes:\n"
-    + "\n".join(f"  {code.value:>3}  {EXIT_CODE_MEANING[code]}" for code in ExitCode)
-    + "\n\nthrottling: every AWS client retries with botocore's adaptive retry mode (exponential "
-    f"backoff, client-side rate limiting), up to {MAX_ATTEMPTS} attempts per call.\n"
-    "Run it after `pulumi up`; see docs/verify.md."
-)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.verify",
-        description=(
-            "Prove a deployed stack's cross-account copy end to end: on-demand backup of "
-            "--resource-arn into the source vault with the stack's backup role, copy into the "
-            "backup account's vault (started by this tool: on-demand jobs do not run the plan's "
-            "copy action), then confirm from the backup account that the recovery point is "
-            "there, encrypted with the backup vault's key. With --diagnose, start no job: read "
-            "both accounts' live configuration and judge it with the policy pack's evaluator."
-        ),
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--stack",
-        required=True,
-        help="the stack name: reads Pulumi.<stack>.yaml (and Pulumi.yaml defaults)",
-    )
-    parser.add_argument(
-        "--resource-arn",
-        default="",
-        help="the source account resource to back up (EBS volume, EC2 instance, "
-        "RDS instance, Aurora cluster, EFS, DynamoDB table, S3 bucket, ...); "
-        "required unless --diagnose",
-    )
-    parser.add_argument(
-        "--outputs",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="JSON of `pulumi stack output --json` (default: run that command)",
-    )
-    parser.add_argument(
-        "--diagnose",
-        action="store_true",
-        help="start no job: check organization, opt-in, vault policies, key "
-        "policies, resource key, vault lock, plan, selection, tag",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=3 * 3600,
-        metavar="SECONDS",
-        help="give up waiting after this long (default 10800 = 3 h); the jobs "
-        "continue in AWS and the commands to follow them are printed",
-    )
-    parser.add_argument(
-        "--poll-interval",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="seconds between job status reads (default 30)",
-    )
-    parser.add_argument(
-        "--cleanup",
-        action="store_true",
-        help="afterwards, delete the recovery points this run created (a vault "
-        "lock or the backup vault's Deny keep the copy: it is explained)",
-    )
-    parser.add_argument(
-        "--allow-untagged",
-        action="store_true",
-        help="verify even if the resource lacks the selection tag",
-    )
-    parser.add_argument("--repo-root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
-    return parser
-
-
-ClientsFactory = Callable[[VerifySettings], AccountClients]
-
-
-def _default_clients(settings: VerifySettings) -> AccountClients:
-    return AssumedRoleClients(settings.targets())  # type: ignore[arg-type]
-
-
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    clients_factory: ClientsFactory = _default_clients,
-    clock: Clock | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    settings: VerifySettings | None = None,
-) -> int:
-    """The command. Returns the exit code; the keyword arguments are the tests' seam."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    args = build_parser().parse_args(argv)
-    if args.timeout <= 0 or args.poll_interval <= 0:
-        print("error: --timeout and --poll-interval must be > 0 seconds", file=err)
-        return ExitCode.USAGE
-    verifier: Verifier | None = None
-    try:
-        if settings is None:
-            settings = load_settings(args.repo_root, args.stack)
-        outputs = parse_outputs(
-            read_outputs_json(args.stack, args.outputs, root=args.repo_root), settings
-        )
-        resource_arn = args.resource_arn.strip()
-        resource = None
-        if resource_arn:
-            try:
-                resource = parse_resource_arn(resource_arn, source=settings.source)
-            except InputError as exc:
-                raise VerifyFailure(ExitCode.BAD_ARN, str(exc)) from exc
-        elif not args.diagnose:
-            raise InputError("--resource-arn is required (unless --diagnose)")
-        clients = clients_factory(settings)
-        if args.diagnose:
-            result = diagnose(clients, settings, outputs, resource)
-            print(result.render(), file=out)
-            return ExitCode.DIAGNOSIS_FAILED if result.failed else ExitCode.OK
-        assert resource is not None
-        verifier = Verifier(
-            clients,
-            settings,
-            outputs,
-            resource,
-            timeout=args.timeout,
-            poll_interval=args.poll_interval,
-            clock=clock or SystemClock(),
-            out=out,
-            allow_untagged=args.allow_untagged,
-        )
-        code = verifier.run()
-    except KeyboardInterrupt:
-        print("\ninterrupted.", file=err)
-        print(
-            verifier.follow_instructions()
-            if verifier
-            else "no job was started: nothing to follow or stop.",
-            file=err,
-        )
-        return ExitCode.INTERRUPTED
-    except InputError as exc:
-        print(f"error: {exc}", file=err)
-        return ExitCode.USAGE
-    except CredentialsProblem as exc:
-        print(f"error: {exc}", file=err)
-        return ExitCode.CREDENTIALS
-    except RoleNotAssumable as exc:
-        print(f"error: {exc}", file=err)
-        return ExitCode.ROLE
-    except ClientError as exc:
-        failure = aws_failure(exc, None)
-        print(f"error: {failure}", file=err)
-        return ExitCode.CREDENTIALS if isinstance(failure, CredentialsProblem) else failure.code
-    except BotoCoreError as exc:
-        print(f"error: AWS client failure: {exc}", file=err)
-        return ExitCode.AWS_ERROR
-    except VerifyFailure as exc:
-        print(f"error: {exc}", file=err)
-        code = exc.code
-        if verifier is None or code == ExitCode.TIMEOUT:
-            return code
-    if args.cleanup and verifier is not None:
-        cleaned = verifier.cleanup()
-        if not cleaned and code == ExitCode.OK:
-            return ExitCode.CLEANUP_INCOMPLETE
-    return code
-
-
-def _sigterm(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _sigterm)
-    sys.exit(main())
+        return reasons, unreadable

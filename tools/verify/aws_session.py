@@ -3,13 +3,20 @@
 `tools.verify` never calls `boto3` directly. It asks an `AccountClients` for
 `client("source" | "backup" | "management", service)`. The real implementation,
 `AssumedRoleClients`, assumes each account's role (from the stack config: role ARN, external id,
-session name) with STS once, lazily, and builds every client with the same retry configuration.
-Tests pass their own `AccountClients` that returns clients wired to botocore's `Stubber`.
+session name) with STS once, builds each client once (one client per account, service and region:
+the adaptive retry mode's rate limiter lives in the client) with the same retry configuration.
+`assume()` assumes the roles a run needs before it starts anything; a role STS refuses is
+remembered, so a diagnosis can skip that account's checks instead of stopping.
+STS is called in the account's own region, on the regional endpoint: tokens of the global
+endpoint are not valid in opt-in regions (IAM User Guide, "Manage AWS STS in an AWS Region":
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
+Tests pass their own `AccountClients` (botocore `Stubber`s), or run the tool against a stand-in
+over HTTP (`AWS_ENDPOINT_URL`).
 
 Throttling: every client uses botocore's retry handler in ``adaptive`` mode (exponential backoff
 with jitter plus client-side rate limiting) with `MAX_ATTEMPTS` attempts. A call that is still
 throttled after that surfaces as a `ClientError` whose code is in `THROTTLING_CODES`; the CLI
-reports it as such (exit code `API_ERROR`), it does not retry further by hand.
+reports it as such (exit code `THROTTLED`), it does not retry further by hand.
 """
 
 from __future__ import annotations
@@ -51,8 +58,26 @@ THROTTLING_CODES = frozenset(
         "SlowDown",
     }
 )
+# The caller's own credentials are wrong: the "Common Errors" every AWS API returns
+# (e.g. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html:
+# InvalidClientTokenId, MissingAuthenticationToken, IncompleteSignature, RequestExpired,
+# ExpiredTokenException), SignatureDoesNotMatch (a wrong secret key: query/REST-XML services),
+# its JSON-protocol spelling InvalidSignatureException, UnrecognizedClientException (an unknown
+# key id on JSON services) and AuthFailure (EC2's spelling).
 EXPIRED_CODES = frozenset(
-    {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId"}
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "RequestExpired",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "UnrecognizedClientException",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+    }
 )
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
@@ -90,6 +115,10 @@ class AccountClients(Protocol):
 
     def has(self, account: Account) -> bool:
         """Whether the stack config names this account (management is optional)."""
+        ...
+
+    def assume(self, accounts: tuple[Account, ...]) -> None:
+        """Assume these accounts' roles now; raises `RoleNotAssumable`/`CredentialsProblem`."""
         ...
 
 
@@ -135,16 +164,22 @@ def assume_role(sts: Any, target: RoleTarget, *, default_session_name: str) -> d
                 "refresh them (`aws sso login`, new session token) and run again"
             ) from exc
         if code in DENIED_CODES or code in {"InvalidParameterValue", "ValidationError"}:
-            hint = (
-                " (the role's trust policy requires an external id: set "
-                f"{target.account}Account.externalId)"
-                if not target.external_id
-                else f" (check that externalId {target.external_id!r} matches the trust policy)"
+            # STS answers every refusal with the same AccessDenied and never says which rule
+            # refused (IAM User Guide, "Troubleshooting IAM roles"): list what can cause it.
+            external = (
+                f"the trust policy requires an external id other than {target.external_id!r} "
+                f"(or none): check {target.account}Account.externalId"
+                if target.external_id
+                else "the trust policy requires an external id (sts:ExternalId): set "
+                f"{target.account}Account.externalId"
             )
             raise RoleNotAssumable(
                 f"cannot assume {target.account} account role {target.role_arn}: "
-                f"{code}: {error_message(exc)}. Your identity must be allowed sts:AssumeRole on "
-                f"it and the role's trust policy must trust your identity{hint}"
+                f"{code}: {error_message(exc)}. AWS does not say why; one of: "
+                "(1) the role's trust policy does not trust your identity (or its account); "
+                "(2) your identity's policies (or an SCP / permissions boundary) do not allow "
+                f"sts:AssumeRole on it; (3) {external}; (4) the role does not exist or its name "
+                f"is misspelt in {target.account}Account.roleArn"
             ) from exc
         raise
     creds = response["Credentials"]
@@ -168,12 +203,14 @@ class AssumedRoleClients:
         targets: Mapping[Account, RoleTarget],
         *,
         default_session_name: str = "cross-account-backup-verify",
-        sts_factory: Callable[[], Any] | None = None,
+        sts_factory: Callable[[RoleTarget], Any] | None = None,
     ) -> None:
         self._targets = dict(targets)
         self._default_session_name = default_session_name
-        self._sts_factory = sts_factory or (lambda: boto3.client("sts", config=RETRY_CONFIG))
+        self._sts_factory = sts_factory or regional_sts_client
         self._sessions: dict[Account, boto3.Session] = {}
+        self._refused: dict[Account, Exception] = {}
+        self._clients: dict[tuple[Account, str, str], Any] = {}
 
     def has(self, account: Account) -> bool:
         return account in self._targets
@@ -190,15 +227,22 @@ class AssumedRoleClients:
                 f"configured: {', '.join(sorted(self._targets))}"
             ) from None
 
+    def assume(self, accounts: tuple[Account, ...]) -> None:
+        for account in accounts:
+            self.session(account)
+
     def session(self, account: Account) -> boto3.Session:
         """The boto3 session of `account`, assuming its role on first use.
 
         The credentials refresh themselves (botocore `RefreshableCredentials`): a wait longer
         than the role's session duration (1 hour by default) does not end in ExpiredToken.
+        A refusal is remembered and raised again: STS is asked once per account.
         """
+        if account in self._refused:
+            raise self._refused[account]
         if account not in self._sessions:
             target = self._target(account)
-            sts = self._sts_factory()
+            sts = self._sts_factory(target)
 
             def fetch() -> dict[str, str]:
                 creds = assume_role(sts, target, default_session_name=self._default_session_name)
@@ -209,8 +253,13 @@ class AssumedRoleClients:
                     "expiry_time": creds["expiration"],
                 }
 
+            try:
+                metadata = fetch()
+            except RoleNotAssumable as exc:
+                self._refused[account] = exc
+                raise
             refreshable = RefreshableCredentials.create_from_metadata(
-                metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+                metadata=metadata, refresh_using=fetch, method="sts-assume-role"
             )
             core = botocore.session.get_session()
             core._credentials = refreshable  # botocore has no public setter for refreshable ones
@@ -219,6 +268,22 @@ class AssumedRoleClients:
         return self._sessions[account]
 
     def client(self, account: Account, service: str, region: str | None = None) -> Any:
-        return self.session(account).client(
-            service, region_name=region or self.region(account), config=RETRY_CONFIG
-        )
+        key = (account, service, region or self.region(account))
+        if key not in self._clients:
+            self._clients[key] = self.session(account).client(
+                service, region_name=key[2], config=RETRY_CONFIG
+            )
+        return self._clients[key]
+
+
+def regional_sts_client(target: RoleTarget) -> Any:
+    """An STS client of the ambient credentials in `target`'s region, on its regional endpoint.
+
+    Without a region boto3 refuses ("You must specify a region") or, with the legacy setting,
+    uses the global endpoint, whose tokens opt-in regions reject.
+    """
+    core = botocore.session.get_session()
+    core.set_config_variable("sts_regional_endpoints", "regional")
+    return boto3.Session(botocore_session=core).client(
+        "sts", region_name=target.region, config=RETRY_CONFIG
+    )

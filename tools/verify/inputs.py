@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.aws_session import RoleTarget
 from tools.preview_config import OfflineError, StackNotFound, load_stack_config
+from tools.verify.aws_session import RoleTarget
+from tools.verify.secrets import SecretsUnreadable, config_from_cli, secure_keys
 
 PROJECT = "cross-account-backup"
 NAMESPACE = f"{PROJECT}:"
@@ -214,16 +215,21 @@ def parse_vault_arn(arn: Any, *, key: str) -> VaultRef:
 def read_raw_config(root: Path, stack: str) -> dict[str, Any]:
     """The stack's config without namespace: `Pulumi.yaml` defaults, then `Pulumi.<stack>.yaml`.
 
-    Read the way the offline preview reads it (`tools.preview_config.load_stack_config`).
+    Read the way the offline preview reads it (`tools.preview_config.load_stack_config`); a stack
+    file with encrypted secrets is read through the Pulumi CLI instead (`tools.verify.secrets`).
     """
+    secret_keys = secure_keys(root, stack)
     try:
-        config = load_stack_config(stack, root)
+        if secret_keys:
+            config = config_from_cli(root, stack, secret_keys)
+        else:
+            config = load_stack_config(stack, root)
     except StackNotFound as exc:
         raise InputError(
             f"--stack {stack!r}: Pulumi.{stack}.yaml not found in {root}; "
             f"stacks in this repo: {', '.join(exc.available) or 'none'}"
         ) from None
-    except OfflineError as exc:
+    except (OfflineError, SecretsUnreadable) as exc:
         raise InputError(str(exc)) from None
     return {
         key[len(NAMESPACE) :]: value for key, value in config.items() if key.startswith(NAMESPACE)

@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 import backup_guard.iam
-from tools.aws_session import RoleTarget
-from tools.verify import ExitCode, main
-from tools.verify_diagnose import (
+from tools.verify.aws_session import RoleTarget
+from tools.verify.cli import main
+from tools.verify.diagnose import (
     Diagnosis,
     diagnose,
     explain_status_message,
 )
-from tools.verify_inputs import (
+from tools.verify.errors import ExitCode
+from tools.verify.inputs import (
     VerifySettings,
     load_settings,
     parse_outputs,
@@ -34,6 +35,7 @@ from verify_fakes import (
     REGION,
     SOURCE_ID,
     VOLUME_ARN,
+    VOLUME_ID,
     Err,
     StubbedClients,
     aws_managed_ebs_key_policy,
@@ -42,7 +44,7 @@ from verify_fakes import (
     resource_cmk_policy,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +77,7 @@ def policy_with(document: str, **change: object) -> str:
 
 def test_uses_the_policy_pack_evaluator_module() -> None:
     # The diagnosis and the pack share one evaluator: the real module, not a stand-in.
-    import tools.verify_diagnose as module
+    import tools.verify.diagnose.model as module
 
     assert module.evaluate is backup_guard.iam.evaluate
     assert (
@@ -370,3 +372,32 @@ def test_diagnose_without_resource_skips_the_resource_checks(
     printed = capsys.readouterr().out
     assert "diagnosis: 11 checks, 0 failed" in printed
     assert "resource-tag" not in printed
+
+
+def test_missing_resource_is_reported_once(settings: VerifySettings) -> None:
+    # Issue 15, smaller list: the same missing-resource failure was reported three times.
+    live = healthy_live_state()
+    live["volume"] = Err("InvalidVolume.NotFound", f"The volume '{VOLUME_ID}' does not exist.")
+    result = run(settings, live)
+    statuses = {c.id: c.status for c in result.checks}
+    assert statuses["resource"] == "fail"
+    assert "does not exist" in result.by_id("resource").detail
+    assert statuses["resource-tag"] == "skip"
+    assert statuses["resource-key"] == "skip"
+    assert result.by_id("resource-key").detail == f"{VOLUME_ARN} does not exist (see resource)"
+    assert [c.id for c in result.failed] == ["resource"]
+
+
+def test_missing_backup_vault_is_reported_once(settings: VerifySettings) -> None:
+    # Issue 15, smaller list: a missing vault was also "no access policy" and an ERROR on the lock.
+    live = healthy_live_state()
+    live["backup_vault"] = Err("ResourceNotFoundException", "Backup vault not found")
+    live["backup_vault_policy"] = Err("ResourceNotFoundException", "Backup vault not found")
+    result = run(settings, live)
+    assert [c.id for c in result.failed] == ["backup-vault"]
+    assert result.by_id("backup-vault").detail.endswith("does not exist")
+    for check_id in ("backup-vault-policy", "vault-lock"):
+        assert result.by_id(check_id).status == "skip"
+        assert result.by_id(check_id).detail == (
+            "cross-account-backup-dev-copies does not exist (see backup-vault)"
+        )
