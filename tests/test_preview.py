@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,14 @@ import jsonschema
 import pytest
 import yaml
 
-from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, load_stack_config, run_stack
+from tools.offline import (
+    REPO_ROOT,
+    UNKNOWN,
+    OfflineRun,
+    list_stacks,
+    load_stack_config,
+    run_stack,
+)
 from tools.preview import main, pack_version, parse_overrides, preview
 from tools.preview_render import (
     PolicyInfo,
@@ -56,6 +64,11 @@ PolicyPack(
     ],
 )
 """
+
+
+# A stack that can't exist: the README's "Adding a stack" recipe may add any ordinary name
+# (`cp Pulumi.dev.yaml Pulumi.staging.yaml`), so tests must not borrow one as "absent".
+ABSENT_STACK = f"absent-{uuid.uuid4().hex[:12]}"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -135,10 +148,10 @@ def test_a_pack_that_does_not_start_is_an_error_with_its_stderr(tmp_path: Path) 
 
 
 def test_unknown_stack_is_a_clear_error_listing_the_stacks() -> None:
-    result = cli("--stack", "staging")
+    result = cli("--stack", ABSENT_STACK)
     assert result.returncode == 2
-    assert "unknown stack 'staging'" in result.stderr
-    assert "(stacks: dev, prod)" in result.stderr
+    assert f"unknown stack '{ABSENT_STACK}'" in result.stderr
+    assert f"(stacks: {', '.join(list_stacks())})" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -169,7 +182,7 @@ def test_json_output_follows_the_schema_and_the_diagram_is_written(tmp_path: Pat
 
 
 def test_json_error_follows_the_schema() -> None:
-    result = cli("--stack", "staging", "--json")
+    result = cli("--stack", ABSENT_STACK, "--json")
     assert result.returncode == 2
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, SCHEMA)
