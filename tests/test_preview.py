@@ -245,6 +245,11 @@ def prod() -> OfflineRun:
     return run_stack("prod", preview=True)
 
 
+@pytest.fixture(scope="module")
+def dev() -> OfflineRun:
+    return run_stack("dev", preview=True)
+
+
 def test_diagram_shows_both_accounts_copy_flow_and_the_way_back(prod: OfflineRun) -> None:
     text = render_mermaid(prod)
     assert 'subgraph acct_source_account["Source account 111111111111' in text
@@ -297,7 +302,7 @@ def test_results_are_grouped_by_policy_with_levels_and_counted(prod: OfflineRun)
     )
     text = render_text(prod, report)
     grants = text.index("✗ [mandatory]  grants")
-    retention = text.index("✗ [advisory]  retention")
+    retention = text.index("⚠ [advisory]  retention")  # advice, not a failure
     assert grants < text.index("does not let 111111111111 in") < retention
     assert grants < text.index("stack-wide objection") < retention
     assert "(aws:backup/vault:Vault: cross-account-backup-vault)" in text
@@ -306,6 +311,44 @@ def test_results_are_grouped_by_policy_with_levels_and_counted(prod: OfflineRun)
     jsonschema.validate(doc, SCHEMA)
     assert [p["violations"] for p in doc["policies"]] == [2, 1]
     assert doc["summary"]["passed"] is False
+
+
+def test_the_reference_stack_shows_advisories_as_advice_not_failures(dev: OfflineRun) -> None:
+    report = _report([Violation("retention", "advisory", "keeps 7 days")])
+    text = render_text(dev, report)
+    assert "        ⚠ [advisory]  retention\n" in text
+    assert "        ✓ [mandatory]  grants\n" in text
+    assert "✗" not in text
+    assert text.rstrip().endswith("0 mandatory, 1 advisory violation(s) · OK")
+
+
+def test_the_summary_says_what_its_count_includes(dev: OfflineRun) -> None:
+    providers = [r for r in dev.resources if r.is_provider]
+    shown = sum(len(a.resources) for a in group_by_account(dev))
+    assert len(providers) == 2 and shown == len(dev.resources) - 2
+    line = render_text(dev, None).rstrip().splitlines()[-1]
+    assert line == (
+        f"Resources: + {len(dev.resources) + 1} to create ({shown} above, 2 provider(s), "
+        "the stack) in 2 account(s) · Policies: not run"
+    )
+
+
+def test_component_resources_are_headed_as_components(dev: OfflineRun) -> None:
+    orphans = next(a for a in group_by_account(dev) if not a.key)
+    assert [r.type for r in orphans.resources] == ["cross-account-backup:index:CrossAccountBackup"]
+    assert orphans.title == "Components (group the resources above; nothing created in AWS)"
+    assert "default provider" not in render_text(dev, None)
+
+
+def test_statements_read_as_words_not_internals(dev: OfflineRun) -> None:
+    text = render_text(dev, None)
+    # A trust policy's statement has no Sid; a role's inline policy has no Principal.
+    assert "trust: Allow: Service:backup.amazonaws.com → sts:AssumeRole" in text
+    assert "Allow UseTheSourceVaultKey: the role → kms:Encrypt" in text
+    # selectionTags' ConditionType STRINGEQUALS (AWS Backup API, Condition) reads as "=".
+    assert "resources tagged Backup = Yes" in text
+    for internal in ("Allow -:", ": - →", "stringequals", "STRINGEQUALS"):
+        assert internal not in text
 
 
 def test_unknown_values_are_shown_as_outputs_of_their_resource(prod: OfflineRun) -> None:
