@@ -39,12 +39,14 @@ PolicyPack(
 """
 
 
-def sh(cmd: str, cwd: Path = REPO_ROOT, **env: str) -> subprocess.CompletedProcess[str]:
-    """`cmd` in bash, as a user types it, with the test environment plus `env`."""
+def sh(
+    cmd: str, cwd: Path = REPO_ROOT, unset: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`cmd` in bash, as a user types it, with the test environment less `unset` plus `env`."""
     return subprocess.run(
         ["bash", "-c", cmd],
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
         capture_output=True,
         text=True,
         timeout=300,
@@ -236,7 +238,9 @@ def test_setup_on_a_pep_668_python_installs_uv_privately(tmp_path: Path) -> None
         for p in os.environ["PATH"].split(":")
         if not (Path(p) / "uv").exists() and ".pyenv" not in p
     )
-    result = sh("make setup PYTHON=/usr/bin/python3", cwd=repo, PATH=path)
+    # A new user's shell: no uv, no pyenv, no virtualenv or uv settings of this test run.
+    unset = ("VIRTUAL_ENV", "UV_PYTHON", "UV_PROJECT_ENVIRONMENT", "MAKEFLAGS", "MAKELEVEL")
+    result = sh("make setup PYTHON=/usr/bin/python3", cwd=repo, unset=unset, PATH=path)
     assert result.returncode == 0, result.stderr
     assert "installing uv==" in result.stderr and "into .tools/" in result.stderr
     assert "externally-managed-environment" not in result.stderr
