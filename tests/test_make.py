@@ -187,10 +187,13 @@ def test_adding_a_stack_as_the_readme_says_keeps_the_stack_tests_green(tmp_path:
     readme = (REPO_ROOT / "README.md").read_text()
     recipe = re.search(r"### Adding a stack\n\n```bash\n(.*?)```", readme, re.S)
     assert recipe
-    first = recipe.group(1).splitlines()[0].split("#")[0].strip()
-    assert first == "cp Pulumi.dev.yaml Pulumi.staging.yaml"
+    steps = [line.split("#")[0].strip() for line in recipe.group(1).splitlines()]
+    assert steps[:2] == ["cp Pulumi.dev.yaml Pulumi.staging.yaml", "make preview STACK=staging"]
     repo = copy_of_repo(tmp_path / "clone")
-    assert sh(first, cwd=repo).returncode == 0
+    assert sh(steps[0], cwd=repo).returncode == 0
+    preview = sh(steps[1], cwd=repo)  # "must exit 0"
+    assert preview.returncode == 0, preview.stderr
+    assert "Previewing update (staging)" in preview.stdout
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *STACK_LIST_TESTS],
         cwd=repo,
