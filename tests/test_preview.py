@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,14 @@ import jsonschema
 import pytest
 import yaml
 
-from tools.offline import REPO_ROOT, UNKNOWN, OfflineRun, load_stack_config, run_stack
+from tools.offline import (
+    REPO_ROOT,
+    UNKNOWN,
+    OfflineRun,
+    list_stacks,
+    load_stack_config,
+    run_stack,
+)
 from tools.preview import main, pack_version, parse_overrides, preview
 from tools.preview_render import (
     PolicyInfo,
@@ -56,6 +64,11 @@ PolicyPack(
     ],
 )
 """
+
+
+# A stack that can't exist: the README's "Adding a stack" recipe may add any ordinary name
+# (`cp Pulumi.dev.yaml Pulumi.staging.yaml`), so tests must not borrow one as "absent".
+ABSENT_STACK = f"absent-{uuid.uuid4().hex[:12]}"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -135,10 +148,10 @@ def test_a_pack_that_does_not_start_is_an_error_with_its_stderr(tmp_path: Path) 
 
 
 def test_unknown_stack_is_a_clear_error_listing_the_stacks() -> None:
-    result = cli("--stack", "staging")
+    result = cli("--stack", ABSENT_STACK)
     assert result.returncode == 2
-    assert "unknown stack 'staging'" in result.stderr
-    assert "(stacks: dev, prod)" in result.stderr
+    assert f"unknown stack '{ABSENT_STACK}'" in result.stderr
+    assert f"(stacks: {', '.join(list_stacks())})" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -169,7 +182,7 @@ def test_json_output_follows_the_schema_and_the_diagram_is_written(tmp_path: Pat
 
 
 def test_json_error_follows_the_schema() -> None:
-    result = cli("--stack", "staging", "--json")
+    result = cli("--stack", ABSENT_STACK, "--json")
     assert result.returncode == 2
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, SCHEMA)
@@ -232,6 +245,11 @@ def prod() -> OfflineRun:
     return run_stack("prod", preview=True)
 
 
+@pytest.fixture(scope="module")
+def dev() -> OfflineRun:
+    return run_stack("dev", preview=True)
+
+
 def test_diagram_shows_both_accounts_copy_flow_and_the_way_back(prod: OfflineRun) -> None:
     text = render_mermaid(prod)
     assert 'subgraph acct_source_account["Source account 111111111111' in text
@@ -284,7 +302,7 @@ def test_results_are_grouped_by_policy_with_levels_and_counted(prod: OfflineRun)
     )
     text = render_text(prod, report)
     grants = text.index("✗ [mandatory]  grants")
-    retention = text.index("✗ [advisory]  retention")
+    retention = text.index("⚠ [advisory]  retention")  # advice, not a failure
     assert grants < text.index("does not let 111111111111 in") < retention
     assert grants < text.index("stack-wide objection") < retention
     assert "(aws:backup/vault:Vault: cross-account-backup-vault)" in text
@@ -293,6 +311,44 @@ def test_results_are_grouped_by_policy_with_levels_and_counted(prod: OfflineRun)
     jsonschema.validate(doc, SCHEMA)
     assert [p["violations"] for p in doc["policies"]] == [2, 1]
     assert doc["summary"]["passed"] is False
+
+
+def test_the_reference_stack_shows_advisories_as_advice_not_failures(dev: OfflineRun) -> None:
+    report = _report([Violation("retention", "advisory", "keeps 7 days")])
+    text = render_text(dev, report)
+    assert "        ⚠ [advisory]  retention\n" in text
+    assert "        ✓ [mandatory]  grants\n" in text
+    assert "✗" not in text
+    assert text.rstrip().endswith("0 mandatory, 1 advisory violation(s) · OK")
+
+
+def test_the_summary_says_what_its_count_includes(dev: OfflineRun) -> None:
+    providers = [r for r in dev.resources if r.is_provider]
+    shown = sum(len(a.resources) for a in group_by_account(dev))
+    assert len(providers) == 2 and shown == len(dev.resources) - 2
+    line = render_text(dev, None).rstrip().splitlines()[-1]
+    assert line == (
+        f"Resources: + {len(dev.resources) + 1} to create ({shown} above, 2 provider(s), "
+        "the stack) in 2 account(s) · Policies: not run"
+    )
+
+
+def test_component_resources_are_headed_as_components(dev: OfflineRun) -> None:
+    orphans = next(a for a in group_by_account(dev) if not a.key)
+    assert [r.type for r in orphans.resources] == ["cross-account-backup:index:CrossAccountBackup"]
+    assert orphans.title == "Components (group the resources above; nothing created in AWS)"
+    assert "default provider" not in render_text(dev, None)
+
+
+def test_statements_read_as_words_not_internals(dev: OfflineRun) -> None:
+    text = render_text(dev, None)
+    # A trust policy's statement has no Sid; a role's inline policy has no Principal.
+    assert "trust: Allow: Service:backup.amazonaws.com → sts:AssumeRole" in text
+    assert "Allow UseTheSourceVaultKey: the role → kms:Encrypt" in text
+    # selectionTags' ConditionType STRINGEQUALS (AWS Backup API, Condition) reads as "=".
+    assert "resources tagged Backup = Yes" in text
+    for internal in ("Allow -:", ": - →", "stringequals", "STRINGEQUALS"):
+        assert internal not in text
 
 
 def test_unknown_values_are_shown_as_outputs_of_their_resource(prod: OfflineRun) -> None:

@@ -103,7 +103,12 @@ class Account:
     @property
     def title(self) -> str:
         if not self.key:
-            return "No account (components, default provider)"
+            if all(not r.custom for r in self.resources):
+                # Component resources only group the others: nothing of theirs reaches AWS.
+                return "Components (group the resources above; nothing created in AWS)"
+            # A custom resource without an explicit provider would need the default AWS
+            # provider, which the program disables: `pulumi up` would refuse it.
+            return "Without an explicit provider (the default AWS provider is disabled)"
         role = f"{self.role.capitalize()} account" if self.role else "Account"
         return f"{role} {self.account_id} ({self.region}) · provider {self.provider_name}"
 
@@ -239,19 +244,36 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
+#: AWS Backup's selection condition types, as a reader says them (API `Condition`/`ConditionType`:
+#: STRINGEQUALS for `selectionTags`; StringLike/StringNotEquals/StringNotLike in `conditions`).
+_CONDITION_WORDS = {
+    "STRINGEQUALS": "=",
+    "StringEquals": "=",
+    "StringLike": "like",
+    "StringNotEquals": "≠",
+    "StringNotLike": "not like",
+}
+
+
+def _condition_word(condition_type: Any) -> str:
+    return _CONDITION_WORDS.get(str(condition_type), str(condition_type))
+
+
 def policy_summary(policy_text: Any) -> list[str]:
     """One line per statement: effect, sid, principals, actions."""
     if policy_text == UNKNOWN:
         return ["policy: output<string> (unknown until deployment: the pack can not judge it)"]
     lines = []
     for s in _statements(policy_text):
-        sid = s.get("Sid", "-")
-        who = ", ".join(_principals(s)) or "-"
+        # A statement without Sid shows none; one without Principal is an identity policy's
+        # (a role's inline policy): it applies to whoever holds it.
+        sid = f" {s['Sid']}" if s.get("Sid") else ""
+        who = ", ".join(_principals(s)) or "the role"
         acts = s.get("Action", s.get("NotAction"))
-        verb = "NotAction" if "NotAction" in s else ""
+        verb = "every action except " if "NotAction" in s else ""
         listed = _as_list(acts)
         actions = ", ".join(listed[:5]) + (f", … (+{len(listed) - 5})" if len(listed) > 5 else "")
-        lines.append(f"{s.get('Effect', '?')} {sid}: {who} → {verb}{' ' if verb else ''}{actions}")
+        lines.append(f"{s.get('Effect', '?')}{sid}: {who} → {verb}{actions}")
     return lines
 
 
@@ -314,7 +336,7 @@ def resource_details(r: Registration, names: _Names) -> list[str]:
             lines.extend(_rule_lines(rule))
     elif t == "aws:backup/selection:Selection":
         tags = [
-            f"{c.get('key')} {c.get('type', '=').lower()} {c.get('value')}"
+            f"{c.get('key')} {_condition_word(c.get('type'))} {c.get('value')}"
             for c in p.get("selectionTags") or []
             if isinstance(c, dict)
         ]
@@ -464,14 +486,21 @@ def _policy_lines(report: PolicyReport) -> list[str]:
     declared = {p.name for p in report.policies}
     for policy in report.policies:
         found = by_policy.get(policy.name, [])
-        mark = "✗" if found else "✓"
+        mark = _mark(found)
         lines.append(f"        {mark} [{policy.enforcement_level}]  {policy.name}")
         lines.extend(_violation_lines(found))
     for name, found in by_policy.items():
         if name not in declared:
-            lines.append(f"        ✗ [{found[0].enforcement_level}]  {name}")
+            lines.append(f"        {_mark(found)} [{found[0].enforcement_level}]  {name}")
             lines.extend(_violation_lines(found))
     return lines
+
+
+def _mark(found: list[Violation]) -> str:
+    """✓ passed; ✗ a violation that blocks (mandatory); ⚠ advice only (advisory, remediate)."""
+    if not found:
+        return "✓"
+    return "✗" if any(v.enforcement_level == MANDATORY for v in found) else "⚠"
 
 
 def _violation_lines(found: Iterable[Violation]) -> list[str]:
@@ -486,8 +515,15 @@ def _violation_lines(found: Iterable[Violation]) -> list[str]:
 
 def summary_line(run: OfflineRun, report: PolicyReport | None) -> str:
     accounts = [a for a in group_by_account(run) if a.key]
-    resources = len(run.resources) + 1  # + the stack itself, as `pulumi preview` counts it
-    text = f"Resources: + {resources} to create in {len(accounts)} account(s)"
+    # `pulumi preview` counts the stack and the providers too; say so, since the tree above
+    # shows providers only in the account headings.
+    providers = sum(1 for r in run.resources if r.is_provider)
+    shown = len(run.resources) - providers
+    resources = len(run.resources) + 1
+    text = (
+        f"Resources: + {resources} to create ({shown} above, {providers} provider(s), the stack)"
+        f" in {len(accounts)} account(s)"
+    )
     if report is None:
         return text + " · Policies: not run"
     return (
