@@ -151,7 +151,10 @@ def test_ids_and_arns_are_stable_from_run_to_run(project: Path) -> None:
     first = run_stack("dev", project_dir=project)
     second = run_stack("dev", project_dir=project)
     assert first.outputs == second.outputs
-    assert [r.id for r in first.resources] == [r.id for r in second.resources]
+    # By URN: registration order follows the event loop's scheduling, which may differ between
+    # runs (seen on Python 3.13 under load); each resource's id may not.
+    assert {r.urn: r.id for r in first.resources} == {r.urn: r.id for r in second.resources}
+    assert len(first.resources) == len(second.resources)
 
 
 def test_a_preview_leaves_computed_values_unknown_like_pulumi_preview(project: Path) -> None:

@@ -384,3 +384,13 @@ def test_what_the_program_prints_stays_off_stdout(
 def test_config_overrides_are_yaml_values() -> None:
     parsed: dict[str, Any] = parse_overrides(["backupPlan={retentionDays: 0}", "x=", "n=null"])
     assert parsed == {"backupPlan": {"retentionDays": 0}, "x": "", "n": None}
+
+
+def test_the_summary_counts_accounts_not_regional_providers() -> None:
+    # prod's management account has a provider per copy-job region (eu-west-1, eu-central-1):
+    # two headings above, one account.
+    prod = run_stack("prod")
+    headings = [a for a in group_by_account(prod) if a.key]
+    assert len(headings) == 4
+    line = render_text(prod, None).rstrip().splitlines()[-1]
+    assert " in 3 account(s) · " in line

@@ -514,7 +514,9 @@ def _violation_lines(found: Iterable[Violation]) -> list[str]:
 
 
 def summary_line(run: OfflineRun, report: PolicyReport | None) -> str:
-    accounts = [a for a in group_by_account(run) if a.key]
+    # An account with providers in two regions (the management account's global settings) has
+    # two headings above but is one account.
+    accounts = {a.account_id for a in group_by_account(run) if a.key}
     # `pulumi preview` counts the stack and the providers too; say so, since the tree above
     # shows providers only in the account headings.
     providers = sum(1 for r in run.resources if r.is_provider)
