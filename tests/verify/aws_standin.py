@@ -160,6 +160,10 @@ class BackupJobsApp(JobsMixin):
 
     def _deny(self, account: str, operation: str) -> None:
         self.state.calls.append((account, operation))
+        if (account, operation) in self.state.throttled:
+            # The throttling answer of AWS's JSON protocols (AWS Backup API "Common Errors":
+            # ThrottlingException, HTTP 400), which botocore's retry modes retry.
+            raise AwsError("ThrottlingException", "Rate exceeded", 400)
         if (account, operation) in self.state.denied:
             raise AwsError(
                 "AccessDeniedException",

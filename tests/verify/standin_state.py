@@ -37,6 +37,7 @@ class StandInState:
     refused_roles: set[str] = field(default_factory=set)
     rejected_access_keys: set[str] = field(default_factory=set)
     denied: set[tuple[str, str]] = field(default_factory=set)
+    throttled: set[tuple[str, str]] = field(default_factory=set)
     copy_lands_on_key: str | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
 
@@ -47,6 +48,7 @@ class StandInState:
         self.refused_roles.clear()
         self.rejected_access_keys.clear()
         self.denied.clear()
+        self.throttled.clear()
         self.copy_lands_on_key = None
         self.calls.clear()
 

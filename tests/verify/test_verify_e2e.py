@@ -7,9 +7,9 @@ runs it, with `AWS_ENDPOINT_URL` pointing at the stand-in (botocore's documented
 override) and ambient credentials that may assume the stacks' roles; each test breaks one thing
 the way a real account breaks, and restores it.
 
-Exit code 11 (throttled after every retry) is not exercised here: botocore's adaptive mode sleeps
-its real exponential backoff between the 8 attempts (about half a minute); the Stubber tests
-cover it (tests/verify/test_verify_run.py).
+Exit code 11 (throttled after every retry) runs botocore's real retry path (adaptive mode, every
+attempt sent to the stand-in), with only its backoff sleep set to zero in the child process
+(a `sitecustomize` on its PYTHONPATH), which would otherwise wait about half a minute.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 from aws_standin import StandInState
 from standin_deploy import AMBIENT, ROOT, Deployed, deploy, resource_key_policy, standin_server
 
+from tools.verify.aws_session import MAX_ATTEMPTS
 from tools.verify.errors import ExitCode
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -84,11 +85,18 @@ def _command(tmp_path: Path, deployed: Deployed, *args: str, stack: str | None =
     ]
 
 
-def verify(endpoint: str, tmp_path: Path, deployed: Deployed, *args: str, **kw: str) -> Done:
+def verify(
+    endpoint: str,
+    tmp_path: Path,
+    deployed: Deployed,
+    *args: str,
+    env: dict[str, str] | None = None,
+    **kw: str,
+) -> Done:
     done = subprocess.run(
         _command(tmp_path, deployed, *args, **kw),
         cwd=ROOT,
-        env=_env(endpoint),
+        env={**_env(endpoint), **(env or {})},
         capture_output=True,
         text=True,
         timeout=60,
@@ -290,6 +298,33 @@ def test_call_denied_to_the_stack_role_exits_12(standin, tmp_path: Path) -> None
     run = verify(endpoint, tmp_path, dev, "--resource-arn", dev.volume_arn)
     assert run.code == ExitCode.AWS_ERROR
     assert "StartBackupJob in the source account failed: AccessDeniedException" in run.err
+
+
+#: botocore's exponential backoff without its sleep (botocore/retries/standard.py
+#: `ExponentialBackoff.delay_amount`, used by the adaptive mode too): the attempts are real.
+NO_BACKOFF = """
+from botocore.retries import standard
+
+standard.ExponentialBackoff.delay_amount = lambda self, context: 0
+"""
+
+
+def test_throttled_after_every_retry_exits_11(standin, tmp_path: Path) -> None:
+    endpoint, state, stacks = standin
+    dev = stacks["dev"]
+    (tmp_path / "sitecustomize.py").write_text(NO_BACKOFF)
+    state.throttled.add((dev.settings.source.account_id, "StartBackupJob"))
+    run = verify(
+        endpoint, tmp_path, dev, "--resource-arn", dev.volume_arn, env={"PYTHONPATH": str(tmp_path)}
+    )
+    assert run.code == ExitCode.THROTTLED, run.err
+    assert (
+        f"StartBackupJob in the source account was still throttled after {MAX_ATTEMPTS} attempts "
+        "with backoff (ThrottlingException: Rate exceeded); wait and run again"
+    ) in run.err
+    # Every attempt reached AWS: the retries are botocore's, not skipped.
+    sent = [c for c in state.calls if c == (dev.settings.source.account_id, "StartBackupJob")]
+    assert len(sent) == MAX_ATTEMPTS
 
 
 def test_cleanup_refused_for_another_reason_exits_13(standin, tmp_path: Path) -> None:
