@@ -32,9 +32,11 @@ RESTORE_TEST_POLICIES = {
     "s3-restore": "AWSBackupServiceRolePolicyForS3Restore",
 }
 
-#: Restore job events of AWS Backup on the default event bus (AWS Backup developer guide,
-#: "Monitoring events using EventBridge": detail-type "Restore Job State Change"). Restore
-#: testing runs ordinary restore jobs: their end states are what a human must hear of.
+#: Restore job events of AWS Backup on the default event bus (EventBridge events reference,
+#: "AWS Backup events": detail-type "Restore Job State Change", source aws.backup). The AWS
+#: Backup guide ("Monitoring events using EventBridge") says restore job events report
+#: `status` like the API (DescribeRestoreJob Status). Restore testing runs ordinary restore
+#: jobs: their end states are what a human must hear of.
 RESTORE_EVENT_DETAIL_TYPE = "Restore Job State Change"
 RESTORE_END_STATES = ("COMPLETED", "FAILED", "ABORTED")
 

@@ -271,8 +271,8 @@ def parse_recovery(
                 {"mode": vault_lock.mode},
                 "must be unset with backupAccount.vault.type logicallyAirGapped: that vault is "
                 "locked in compliance mode by AWS from its creation, with its own "
-                "minRetentionDays/maxRetentionDays (set them under backupAccount.vault); "
-                "AWS Backup takes no PutBackupVaultLockConfiguration on it",
+                "minRetentionDays/maxRetentionDays (set them under backupAccount.vault), "
+                "and a second set of bounds would only let the two disagree",
             )
         assert vault.min_retention_days is not None and vault.max_retention_days is not None
         if not vault.min_retention_days <= plan.copy_retention_days <= vault.max_retention_days:
