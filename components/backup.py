@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import pulumi
 import pulumi_aws as aws
 
-from components import documents
+from components import documents, recovery
 from components.config import AccountSettings, StackSettings
 
 TYPE_TOKEN = "cross-account-backup:index:CrossAccountBackup"
@@ -95,12 +95,16 @@ class CrossAccountBackup(pulumi.ComponentResource):
         plan = self._create_plan(source_vault, backup_vault)
         self._create_selection(plan, role)
         topic = self._create_notifications(source_vault)
-        self._create_protection_alerts()
+        alert_topic = self._create_protection_alerts()
+        self._create_recovery_site(backup_vault, alert_topic)
 
         self.source_vault_arn = source_vault.arn
         self.source_vault_key_arn = source_key.arn
         self.backup_vault_arn = backup_vault.arn
-        self.backup_vault_key_arn = backup_key.arn
+        # An air-gapped vault's key is AWS-owned: the vault reports its ARN.
+        self.backup_vault_key_arn = (
+            backup_key.arn if backup_key is not None else backup_vault.encryption_key_arn  # type: ignore[union-attr]
+        )
         self.backup_plan_id = plan.id
         self.backup_role_arn = role.arn
         self.notification_topic_arn = topic.arn
@@ -146,8 +150,13 @@ class CrossAccountBackup(pulumi.ComponentResource):
 
     # --- backup account --------------------------------------------------------------------
 
-    def _create_backup_side(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
+    def _create_backup_side(
+        self,
+    ) -> tuple[aws.backup.Vault | aws.backup.LogicallyAirGappedVault, aws.kms.Key | None]:
         s = self._settings
+        if recovery.recovery_of(s).vault.air_gapped:
+            # Issue 14: an AWS-owned key, its lock built in (components.recovery).
+            return recovery.create_air_gapped_vault(self._name, s, self._backup), None
         # The copies are re-encrypted with this key: it must be customer managed (the aws/backup
         # key can't be shared) and the source account must be able to use it.
         vault, key = self._create_vault(
@@ -364,7 +373,9 @@ class CrossAccountBackup(pulumi.ComponentResource):
             )
 
     def _create_plan(
-        self, source_vault: aws.backup.Vault, backup_vault: aws.backup.Vault
+        self,
+        source_vault: aws.backup.Vault,
+        backup_vault: aws.backup.Vault | aws.backup.LogicallyAirGappedVault,
     ) -> aws.backup.Plan:
         s = self._settings
         p = s.plan
@@ -456,7 +467,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
             )
         return topic
 
-    def _create_protection_alerts(self) -> None:
+    def _create_protection_alerts(self) -> aws.sns.Topic:
         """An alert in the backup account whenever the deploy role's exception is used.
 
         The key and vault policies deny key deletion, disabling, a new key policy, a new vault
@@ -484,6 +495,12 @@ class CrossAccountBackup(pulumi.ComponentResource):
                     topic_arn=documents.topic_arn(s.backup, topic_name),
                     rule_arn=documents.event_rule_arn(s.backup, rule_name),
                     owner=s.backup,
+                    # Issue 14: restore test results reach the same topic.
+                    also_rule_arns=[
+                        documents.event_rule_arn(s.backup, recovery.restore_rule_name(s))
+                    ]
+                    if recovery.recovery_of(s).restore_testing is not None
+                    else [],
                 )
             ),
             opts=self._backup,
@@ -504,6 +521,31 @@ class CrossAccountBackup(pulumi.ComponentResource):
                 endpoint=s.notification_email,
                 opts=self._backup,
             )
+        return topic
+
+    # --- recovery site (issue 14) ------------------------------------------------------------
+
+    def _create_recovery_site(
+        self,
+        backup_vault: aws.backup.Vault | aws.backup.LogicallyAirGappedVault,
+        alert_topic: aws.sns.Topic,
+    ) -> None:
+        """Restore tests in the backup account and Backup Audit Manager (components.recovery)."""
+        s = self._settings
+        options = recovery.recovery_of(s)
+        if options.restore_testing is not None:
+            role = self._create_service_role(
+                "restore-testing-role",
+                f"{s.name_prefix}-restore-testing",
+                "Assumed by AWS Backup to run the restore tests of the copies",
+                s.backup,
+                recovery.RESTORE_TEST_POLICIES,
+                self._backup,
+            )
+            recovery.create_restore_testing(self._name, s, role, backup_vault, self._backup)
+            recovery.create_restore_alerts(self._name, s, alert_topic, self._backup)
+        if options.audit is not None:
+            recovery.create_audit(self._name, s, source_opts=self._source, backup_opts=self._backup)
 
     # --- helpers ---------------------------------------------------------------------------
 

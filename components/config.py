@@ -13,8 +13,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+if TYPE_CHECKING:
+    from components.recovery_config import RecoverySettings
 
 NAMESPACE = "cross-account-backup"
 
@@ -27,6 +30,9 @@ KNOWN_KEYS = (
     "selectionTag",
     "vaultLock",
     "notificationEmail",
+    # Issue 14 (components.recovery_config): restore tests, Backup Audit Manager.
+    "restoreTesting",
+    "backupAudit",
 )
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -158,6 +164,9 @@ class StackSettings:
     selection_tag: SelectionTag
     vault_lock: VaultLockSettings | None
     notification_email: str | None
+    recovery: RecoverySettings | None = None
+    """Issue 14: backup vault type, restore tests, audit; None only where a caller builds
+    settings by hand (`parse_settings` always sets it)."""
 
     @property
     def name_prefix(self) -> str:
@@ -272,6 +281,7 @@ def parse_account(
     required: bool = True,
     service_linked_role: bool = False,
     deny_exception: bool = False,
+    extra_keys: tuple[str, ...] = (),
 ) -> AccountSettings | None:
     """One account's settings. `service_linked_role`: the account may take
     `createServiceLinkedRole`; `deny_exception`: its deploy role is the only exception of the
@@ -282,7 +292,7 @@ def parse_account(
     allowed = ("accountId", "roleArn", "region", "externalId", "sessionName")
     if service_linked_role:
         allowed = (*allowed, "createServiceLinkedRole")
-    _reject_unknown(key, raw, allowed)
+    _reject_unknown(key, raw, (*allowed, *extra_keys))
     account_id = raw.get("accountId", _MISSING)
     if isinstance(account_id, int) and not isinstance(account_id, bool):
         # An unquoted YAML id loses leading zeros: say so rather than guess.
@@ -641,6 +651,7 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         raw.get("backupAccount", _MISSING),
         service_linked_role=True,
         deny_exception=True,
+        extra_keys=("vault",),
     )
     management = parse_account("managementAccount", raw.get("managementAccount"), required=False)
     assert source is not None and backup is not None
@@ -678,6 +689,16 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
             f"{vault_lock.min_retention_days} and {vault_lock.max_retention_days} days "
             "(vaultLock.minRetentionDays..maxRetentionDays); outside it every copy job fails",
         )
+    # Issue 14: the backup vault's type, restore tests, audit (components.recovery_config).
+    from components.recovery_config import parse_recovery
+
+    backup_raw = raw.get("backupAccount")
+    recovery = parse_recovery(
+        raw,
+        vault_value=backup_raw.get("vault") if isinstance(backup_raw, Mapping) else None,
+        plan=plan,
+        vault_lock=vault_lock,
+    )
     email = raw.get("notificationEmail")
     if email is not None:
         email = _str(
@@ -702,4 +723,5 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         selection_tag=selection_tag,
         vault_lock=vault_lock,
         notification_email=email,
+        recovery=recovery,
     )

@@ -333,7 +333,13 @@ def event_rule_arn(account: AccountSettings, rule_name: str) -> str:
     return f"arn:{account.partition}:events:{account.region}:{account.account_id}:rule/{rule_name}"
 
 
-def alert_topic_policy(*, topic_arn: str, rule_arn: str, owner: AccountSettings) -> PolicyDocument:
+def alert_topic_policy(
+    *,
+    topic_arn: str,
+    rule_arn: str,
+    owner: AccountSettings,
+    also_rule_arns: list[str] | None = None,
+) -> PolicyDocument:
     """Policy of the backup account's alert topic: the EventBridge rule publishes, the owner
     administers. SNS targets take a resource-based policy for events.amazonaws.com (EventBridge
     user guide, "Using resource-based policies", Amazon SNS permissions); `aws:SourceArn` = the
@@ -347,7 +353,12 @@ def alert_topic_policy(*, topic_arn: str, rule_arn: str, owner: AccountSettings)
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+                # Issue 14: the restore-test rule publishes here as well (a list: any of them).
+                "Condition": {
+                    "ArnEquals": {
+                        "aws:SourceArn": [rule_arn, *also_rule_arns] if also_rule_arns else rule_arn
+                    }
+                },
             },
             {
                 "Sid": "AllowOwnerAccountAdministration",

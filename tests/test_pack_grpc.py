@@ -46,9 +46,14 @@ LEVELS = {
     "backup-copy-retention-within-vault-lock": "mandatory",
     "backup-copy-cross-region-and-account": "advisory",
     "backup-copy-cold-storage-closes-copy-back": "advisory",
+    "backup-audit-bucket-private": "mandatory",  # issue 14 (tests/test_pack_recovery.py)
 }
 # Policies that only AnalyzeStack can decide (the stack's vaults and their locks).
-STACK_ONLY = {"backup-copy-destination-known", "backup-copy-retention-within-vault-lock"}
+STACK_ONLY = {
+    "backup-copy-destination-known",
+    "backup-copy-retention-within-vault-lock",
+    "backup-audit-bucket-private",
+}
 CONFIG = {name: {"sourceAccountIds": [SRC], "backupAccountIds": [BAK]} for name in ACCOUNT_POLICIES}
 
 

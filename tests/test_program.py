@@ -349,7 +349,13 @@ def test_what_holds_the_copies_survives_pulumi_destroy(prod: ProgramRun, name: s
 
 def test_only_data_holders_are_protected(prod: ProgramRun) -> None:
     protected = {r.name for r in prod.registrations if r.protect}
-    assert protected == set(PROTECTED)
+    # Issue 14: the audit evidence (prod's backupAudit) is data too (tests/test_recovery.py).
+    audit = {
+        "cross-account-audit-bucket",
+        "cross-account-audit-bucket-public-access",
+        "cross-account-audit-bucket-policy",
+    }
+    assert protected == set(PROTECTED) | audit
 
 
 def test_notifications_are_set_after_aws_backup_may_publish(dev: ProgramRun) -> None:

@@ -72,6 +72,30 @@ def test_every_resource_of_main_keeps_its_urn_and_provider(stack: str) -> None:
     assert {urn: now.get(urn) for urn in MAIN_URNS[stack]} == MAIN_URNS[stack]
 
 
+#: What prod's restoreTesting and backupAudit add (issue 14).
+PROD_RECOVERY_SITE = {
+    "cross-account-restore-testing-role",
+    "cross-account-restore-testing-role-vault-keys",
+    "cross-account-restore-testing-role-restores",
+    "cross-account-restore-testing-role-s3-restore",
+    "cross-account-restore-testing-plan",
+    "cross-account-restore-testing-ebs",
+    "cross-account-restore-testing-dynamodb",
+    "cross-account-restore-tests-rule",
+    "cross-account-restore-tests-target",
+    "cross-account-audit-bucket",
+    "cross-account-audit-bucket-public-access",
+    "cross-account-audit-bucket-ownership",
+    "cross-account-audit-bucket-versioning",
+    "cross-account-audit-bucket-encryption",
+    "cross-account-audit-bucket-policy",
+    "cross-account-audit-framework-source",
+    "cross-account-audit-framework-backup",
+    "cross-account-audit-report-source",
+    "cross-account-audit-report-backup",
+}
+
+
 @pytest.mark.parametrize(
     ("stack", "added"),
     [
@@ -98,6 +122,8 @@ def test_every_resource_of_main_keeps_its_urn_and_provider(stack: str) -> None:
                 "cross-account-protection-alerts-email",
                 "cross-account-global-settings-eu-central-1",
                 "management-account-eu-central-1",
+                # Issue 14 (tests/test_recovery.py): restore tests and audit, on in prod.
+                *PROD_RECOVERY_SITE,
             },
         ),
     ],

@@ -155,6 +155,7 @@ _TYPE_ORDER = [
     "aws:kms/key:Key",
     "aws:kms/alias:Alias",
     "aws:backup/vault:Vault",
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
     "aws:backup/vaultPolicy:VaultPolicy",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
     "aws:backup/plan:Plan",
@@ -371,6 +372,50 @@ def resource_details(r: Registration, names: _Names) -> list[str]:
         settings = p.get("globalSettings") or {}
         flags = ", ".join(f"{k}={v}" for k, v in sorted(settings.items()))
         lines.append(f"organization settings: {flags}")
+    # Issue 14: the recovery site (components/recovery.py).
+    elif t == "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault":
+        low, high = _num(p.get("minRetentionDays", "-")), _num(p.get("maxRetentionDays", "-"))
+        lines.append(
+            f"logically air-gapped vault {p.get('name', '-')} · AWS-owned key · "
+            f"compliance lock built in, retention {low}..{high} d"
+        )
+    elif t == "aws:backup/restoreTestingPlan:RestoreTestingPlan":
+        selection = p.get("recoveryPointSelection") or {}
+        lines.append(f"restore tests {p.get('name', '-')} · {p.get('scheduleExpression', '-')}")
+        lines.append(
+            f"latest copy within {_days(selection.get('selectionWindowDays', 30))} of "
+            f"{', '.join(_as_list(selection.get('includeVaults')))}"
+        )
+    elif t == "aws:backup/restoreTestingSelection:RestoreTestingSelection":
+        window = p.get("validationWindowHours")
+        lines.append(
+            f"restore test of {p.get('protectedResourceType', '-')} copies · role "
+            f"{names.source(r, 'iamRoleArn')}"
+            + (f" · validation window {_num(window)} h" if window is not None else "")
+        )
+    elif t == "aws:backup/framework:Framework":
+        for control in p.get("controls") or []:
+            if not isinstance(control, dict):
+                continue
+            params = ", ".join(
+                f"{x.get('name')}={x.get('value')}"
+                for x in control.get("inputParameters") or []
+                if isinstance(x, dict)
+            )
+            lines.append(f"control {control.get('name')}" + (f" ({params})" if params else ""))
+    elif t == "aws:backup/reportPlan:ReportPlan":
+        channel = p.get("reportDeliveryChannel") or {}
+        setting = p.get("reportSetting") or {}
+        lines.append(
+            f"{setting.get('reportTemplate', '-')} → s3://{channel.get('s3BucketName', '-')}/"
+            f"{channel.get('s3KeyPrefix', '')} ({', '.join(_as_list(channel.get('formats')))})"
+        )
+    elif t == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+        keys = ("blockPublicAcls", "ignorePublicAcls", "blockPublicPolicy", "restrictPublicBuckets")
+        off = [k for k in keys if p.get(k) is not True]
+        lines.append(
+            "all public access blocked" if not off else f"public access: {', '.join(off)} off"
+        )
     return lines
 
 

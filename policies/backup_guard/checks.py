@@ -308,7 +308,9 @@ def cmk_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
     if config_accounts(config, "sourceAccountIds") or config_accounts(config, "backupAccountIds"):
         return []
     out: list[tuple[str, str]] = []
-    for vault in topo.receivers():
+    # An air-gapped vault is encrypted with an AWS-owned key (or one AWS checks at creation):
+    # no customer managed key of the stack to prove (issue 14).
+    for vault in (v for v in topo.receivers() if v.type == VAULT):
         out.extend(
             (
                 f"{m} (it receives copies from {', '.join(sorted(topo.sources_of[vault.urn]))})",
@@ -345,5 +347,5 @@ def lock_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
             v.urn,
         )
         for v in vaults
-        if not topo.attached(v, VAULT_LOCK)
+        if not topo.locks_of(v)
     ]

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .checks import Config
-from .topology import PLAN, VAULT_LOCK, CopyDestination, Topology, vault_name
+from .topology import PLAN, CopyDestination, Topology, vault_name
 from .values import Resource, as_number, get, is_unknown, parse_arn, partition_of_region
 
 COPY_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html"
@@ -151,7 +151,11 @@ def _outside(
     what: str, keeps: float | None, vault: Resource, lock: Resource, urn: str
 ) -> list[tuple[str, str]]:
     low, high = _lock_range(lock)
-    lock_name = f"vault `{vault.name}` (lock `{lock.name}`)"
+    lock_name = (
+        f"vault `{vault.name}` (lock `{lock.name}`)"
+        if lock is not vault
+        else f"logically air-gapped vault `{vault.name}` (its built-in compliance lock)"
+    )
     if keeps is None:
         if high is None:
             return []
@@ -191,7 +195,7 @@ def retention_within_lock(topo: Topology, config: Config) -> list[tuple[str, str
     out: list[tuple[str, str]] = []
     for copy in topo.copies:
         for vault in topo.destination_vaults(copy):
-            for lock in topo.attached(vault, VAULT_LOCK):
+            for lock in topo.locks_of(vault):
                 what = f"plan `{copy.plan.name}` rule '{copy.rule_name}' copy action {copy.index}"
                 out.extend(_outside(what, copy.delete_after, vault, lock, copy.plan.urn))
     for plan in (r for r in topo.resources if r.type == PLAN):
@@ -214,7 +218,7 @@ def retention_within_lock(topo: Topology, config: Config) -> list[tuple[str, str
                     vault.account is not None and vault.account != plan.account
                 ):
                     continue
-                for lock in topo.attached(vault, VAULT_LOCK):
+                for lock in topo.locks_of(vault):
                     out.extend(
                         _outside(f"plan `{plan.name}` rule '{name}'", keeps, vault, lock, plan.urn)
                     )

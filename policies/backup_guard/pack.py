@@ -26,9 +26,9 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from . import checks, copy_checks, plan_checks
+from . import audit_checks, checks, copy_checks, plan_checks
 from .checks import ACCOUNTS_SCHEMA, ResourceCheck, StackCheck
-from .topology import KEY, PLAN, VAULT, VAULT_LOCK, VAULT_POLICY, build
+from .topology import KEY, LAG_VAULT, PLAN, VAULT, VAULT_LOCK, VAULT_POLICY, build
 from .values import NotKnownYet, Provider, Resource
 
 PACK_NAME = "cross-account-backup-guard"
@@ -223,7 +223,7 @@ class GuardStackPolicy(StackValidationPolicy):
 
 M, A = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 # Every stack check reads the plans (who copies where) and the vaults.
-_VAULTS = {PLAN, VAULT}
+_VAULTS = {PLAN, VAULT, LAG_VAULT}
 
 
 def build_policies() -> list[Policy]:
@@ -391,7 +391,7 @@ def build_policies() -> list[Policy]:
             "backup-vault-deletion-protected",
             "Backup vaults and their keys should be protected from deletion.",
             level=A,
-            resource_types=frozenset({VAULT, KEY}),
+            resource_types=frozenset({VAULT, LAG_VAULT, KEY}),
             schema=PolicyConfigSchema(properties=dict(ACCOUNTS_SCHEMA)),
             resource_check=plan_checks.deletion_protected,
         ),
@@ -401,5 +401,13 @@ def build_policies() -> list[Policy]:
             level=A,
             resource_types=frozenset({KEY}),
             resource_check=plan_checks.rotation,
+        ),
+        GuardStackPolicy(
+            "backup-audit-bucket-private",
+            "The bucket Backup Audit Manager reports are delivered to must be built by the "
+            "stack, block all public access and be protected from deletion.",
+            level=M,
+            stack_types=audit_checks.AUDIT_TYPES,
+            stack_check=audit_checks.audit_bucket_private,
         ),
     ]

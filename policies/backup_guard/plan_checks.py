@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from . import rules
 from .checks import Config, config_accounts, vault_label
-from .topology import KEY, PLAN, VAULT, VAULT_POLICY
+from .topology import KEY, LAG_VAULT, PLAN, VAULT, VAULT_POLICY
 from .values import Resource
 
 # --------------------------------------------------------------------------------------------
@@ -55,12 +55,12 @@ def min_retention(res: Resource, config: Config) -> list[str]:
 
 
 def deletion_protected(res: Resource, config: Config) -> list[str]:
-    if res.type not in (VAULT, KEY):
+    if res.type not in (VAULT, LAG_VAULT, KEY):
         return []
     backups = config_accounts(config, "backupAccountIds")
     if backups and res.account is not None and res.account not in backups:
         return []
-    kind = "vault" if res.type == VAULT else "key"
+    kind = "key" if res.type == KEY else "vault"
     label = f"vault `{res.name}`" if kind == "vault" else f"key `{res.name}`"
     return rules.deletion_protected(res.props, subject=label, protect=res.protect, kind=kind)
 

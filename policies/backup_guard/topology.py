@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from .values import Resource, as_number, get, is_unknown, parse_arn
 
 VAULT = "aws:backup/vault:Vault"
+#: A logically air-gapped vault (issue 14): AWS-owned key (no key policy of the stack to prove),
+#: locked in compliance mode by AWS with its own `minRetentionDays`/`maxRetentionDays`.
+LAG_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+VAULT_TYPES = (VAULT, LAG_VAULT)
 VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 PLAN = "aws:backup/plan:Plan"
@@ -87,6 +91,11 @@ class Topology:
             ):
                 out.append(r)
         return out
+
+    def locks_of(self, vault: Resource) -> list[Resource]:
+        """What bounds the retention of `vault`: its lock configurations, or the air-gapped
+        vault itself (its min/max are the built-in compliance lock)."""
+        return [*self.attached(vault, VAULT_LOCK), *([vault] if vault.type == LAG_VAULT else [])]
 
     def key_of(self, vault: Resource) -> Resource | None:
         """The KMS key resource of the stack that encrypts `vault`, if any."""
@@ -178,7 +187,7 @@ def build(resources: Iterable[Resource]) -> Topology:
     """Index the stack's resources and infer the copy relations."""
     resources = list(resources)
     topo = Topology(resources=resources, by_urn={r.urn: r for r in resources if r.urn})
-    topo.vaults = [r for r in resources if r.type == VAULT]
+    topo.vaults = [r for r in resources if r.type in VAULT_TYPES]
     for plan in (r for r in resources if r.type == PLAN):
         topo.copies.extend(_copies(plan))
     for copy in topo.copies:

@@ -31,6 +31,7 @@ from tools.verify.inputs import (
     parse_resource_arn,
     read_outputs_json,
 )
+from tools.verify.restore_test import RestoreTester
 from tools.verify.run import Clock, SystemClock, Verifier
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -109,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="verify even if the resource lacks the selection tag",
     )
+    parser.add_argument(
+        "--restore-test",
+        action="store_true",
+        help="instead: restore the latest copy in the backup vault (of --resource-arn when "
+        "given) with the stack's restore-testing role (needs restoreTesting in the stack), "
+        "wait for the restore job and report it; with --cleanup, delete the restored resource",
+    )
     parser.add_argument("--repo-root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
     return parser
 
@@ -169,6 +177,8 @@ def run(
             read_outputs_json(args.stack, args.outputs, root=args.repo_root), settings
         )
         resource_arn = args.resource_arn.strip()
+        if args.restore_test:
+            return _restore_test(args, settings, outputs, resource_arn, clients_factory, clock, out)
         resource = None
         if resource_arn:
             try:
@@ -224,6 +234,37 @@ def run(
         cleaned = verifier.cleanup()
         if not cleaned and code == ExitCode.OK:
             return ExitCode.CLEANUP_INCOMPLETE
+    return code
+
+
+def _restore_test(
+    args: argparse.Namespace,
+    settings: VerifySettings,
+    outputs: Any,
+    resource_arn: str,
+    clients_factory: ClientsFactory,
+    clock: Clock | None,
+    out: TextIO,
+) -> int:
+    """`--restore-test` (issue 14): errors propagate to `run`'s handlers."""
+    if not settings.restore_testing:
+        raise InputError(
+            f"--restore-test needs restoreTesting in stack {settings.stack!r}: the restore-testing "
+            "role it uses is created only then"
+        )
+    tester = RestoreTester(
+        clients_factory(settings),
+        settings,
+        outputs,
+        resource_arn=resource_arn or None,
+        timeout=args.timeout,
+        poll_interval=args.poll_interval,
+        clock=clock or SystemClock(),
+        out=out,
+    )
+    code = tester.run()
+    if args.cleanup and not tester.cleanup() and code == ExitCode.OK:
+        return ExitCode.CLEANUP_INCOMPLETE
     return code
 
 

@@ -67,6 +67,8 @@ class VerifySettings:
     selection_tag_key: str
     selection_tag_value: str
     vault_lock: VaultLock | None
+    restore_testing: bool = False
+    """Issue 14: the stack has `restoreTesting` (so its restore-testing role exists)."""
 
     def targets(self) -> dict[str, RoleTarget]:
         """The role of each configured account, keyed `source`, `backup`, `management`."""
@@ -269,6 +271,8 @@ def settings_from_stack_settings(parsed: Any, *, stack: str) -> VerifySettings:
         )
         if lock
         else None,
+        restore_testing=getattr(getattr(parsed, "recovery", None), "restore_testing", None)
+        is not None,
     )
 
 
