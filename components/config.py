@@ -1145,7 +1145,13 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         )
     plan = parse_plan(raw.get("backupPlan"))
     selection = parse_selection(raw.get("selection"))
-    if selection is not None and raw.get("selectionTag") is not None:
+    # Pulumi.yaml declares selectionTag with the default Backup = Yes, so the program always
+    # receives one: only a value other than that default counts as set.
+    if (
+        selection is not None
+        and raw.get("selectionTag") is not None
+        and parse_selection_tag(raw.get("selectionTag")) != SelectionTag()
+    ):
         raise ConfigError(
             "selectionTag",
             raw.get("selectionTag"),
