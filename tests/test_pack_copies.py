@@ -193,8 +193,9 @@ def test_copy_retention_below_the_lock_minimum_is_rejected(
     assert LOCK in mandatory(diags)
     (line,) = lines(diags, LOCK)
     assert line.startswith(
-        f"plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copy action 0 keeps "
-        f"recovery points {keeps:g} days in vault `cross-account-backup-vault` (lock "
+        f"plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copy to "
+        f"{copy_action(stack)['destinationVaultArn']} keeps recovery points {keeps:g} days in "
+        "vault `cross-account-backup-vault` (lock "
         f'`cross-account-backup-vault-lock`), whose minRetentionDays is {keeps + 1:g}: "if the '
         "job's retention period is shorter than that minimum retention period, then the vault "
         'fails that backup or copy job"'
