@@ -372,3 +372,41 @@ def test_region_settings_without_opt_in_map_are_refused() -> None:
     error = refused(backupPlan={"rules": [DAILY], "regionSettings": {}})
     assert error.key == "backupPlan.regionSettings.resourceTypeOptIn"
     assert "describe-region-settings" in str(error)
+
+
+@pytest.mark.parametrize(
+    "resources",
+    [["arn:aws:dynamodb:eu-west-1:111111111111:table/orders"], ["*"], ["arn:aws:*:*:*:*"]],
+)
+def test_region_settings_turn_dynamodb_on_when_listed_arns_may_be_tables(
+    resources: list[str],
+) -> None:
+    # AWS Backup guide, advanced DynamoDB backup: cross-account copies of DynamoDB need it.
+    result = run(
+        backupPlan={"rules": [DAILY], "regionSettings": {"resourceTypeOptIn": OPT_IN}},
+        selection={"resources": resources},
+    )
+    prefs = result.one(REGION_SETTINGS).inputs["resourceTypeManagementPreference"]
+    assert prefs == {"DynamoDB": True, "EFS": True}
+
+
+def test_region_settings_explicit_dynamodb_choice_wins() -> None:
+    result = run(
+        backupPlan={
+            "rules": [DAILY],
+            "regionSettings": {"resourceTypeOptIn": OPT_IN, "dynamoDbAdvancedBackup": False},
+        }
+    )
+    prefs = result.one(REGION_SETTINGS).inputs["resourceTypeManagementPreference"]
+    assert prefs == {"DynamoDB": False, "EFS": True}
+
+
+def test_region_settings_work_with_the_single_rule_form() -> None:
+    plan = {
+        "retentionDays": 7,
+        "copyRetentionDays": 14,
+        "regionSettings": {"resourceTypeOptIn": OPT_IN},
+    }
+    result = run(backupPlan=plan)
+    assert result.one(REGION_SETTINGS).inputs["resourceTypeOptInPreference"] == OPT_IN
+    assert [r["ruleName"] for r in plan_rules(result)] == ["backup-and-copy-to-backup-account"]
