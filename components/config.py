@@ -985,8 +985,10 @@ def parse_selection(value: Any) -> SelectionSettings | None:
         raise ConfigError(
             key,
             dict(raw),
-            "selects nothing: give tags (all must match) and/or resources (ARNs, wildcards "
-            "allowed); notResources only removes from those",
+            "names nothing to back up: give tags (all must match) and/or resources (ARNs, "
+            "wildcards allowed); notResources only removes from those. With neither, AWS "
+            "Backup selects every supported and opted-in resource of the account (API "
+            'BackupSelection); if that is meant, say so with resources: ["*"]',
         )
     if "*" in not_resources:
         raise ConfigError(

@@ -147,6 +147,8 @@ def test_copy_cold_storage_is_passed_per_rule() -> None:
 
 
 def test_duplicate_rule_names_are_refused() -> None:
+    # API BackupRuleInput.RuleName names the rule in jobs and reports; two alike can't be told
+    # apart (and the pack's findings name rules by it).
     error = refused(backupPlan={"rules": [DAILY, {**MONTHLY, "name": "daily"}]})
     assert error.key == "backupPlan.rules[1].name"
     assert "backupPlan.rules[0]" in str(error)
@@ -213,12 +215,14 @@ def test_archive_opt_in_without_cold_storage_is_refused() -> None:
 
 
 def test_single_rule_keys_beside_rules_are_refused() -> None:
+    # API BackupPlanInput.Rules is the list of rules: a top-level retention would belong to none.
     error = refused(backupPlan={"rules": [DAILY], "retentionDays": 7})
     assert error.key == "backupPlan.retentionDays"
     assert "can't be combined with backupPlan.rules" in str(error)
 
 
 def test_empty_rules_are_refused() -> None:
+    # API BackupPlanInput.Rules: required, an array of BackupRuleInput.
     assert refused(backupPlan={"rules": []}).key == "backupPlan.rules"
 
 
@@ -282,10 +286,20 @@ def test_single_selection_tag_keeps_its_urn_and_selection_tags() -> None:
     ]
 
 
-def test_selection_selecting_nothing_is_refused() -> None:
+def test_selection_naming_nothing_to_back_up_is_refused() -> None:
+    # API BackupSelection: without conditions, tags or resources, "Backup attempts to select all
+    # supported and opted-in storage resources": never by accident.
     error = refused(selection={"notResources": ["arn:aws:ec2:*:*:volume/*"]})
     assert error.key == "selection"
-    assert "selects nothing" in str(error)
+    assert "names nothing to back up" in str(error)
+    assert 'resources: ["*"]' in str(error)
+
+
+def test_selection_of_everything_is_accepted_when_said() -> None:
+    sel = selection(
+        run(selection={"resources": ["*"], "notResources": ["arn:aws:ec2:*:*:volume/*"]})
+    )
+    assert sel.inputs["resources"] == ["*"]
 
 
 def test_selection_and_selection_tag_together_are_refused() -> None:
@@ -311,6 +325,7 @@ def test_selection_beside_the_declared_selection_tag_default_is_accepted() -> No
 
 
 def test_same_tag_key_twice_is_refused() -> None:
+    # API BackupSelection.Conditions are ANDed: Env = prod and Env = staging matches nothing.
     tags = [{"key": "Env", "value": "prod"}, {"key": "Env", "value": "staging"}]
     error = refused(selection={"tags": tags})
     assert error.key == "selection.tags[1].key"
