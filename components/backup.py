@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import documents, recovery
-from components.config import AccountSettings, StackSettings
+from components.config import AccountSettings, RuleSettings, SelectionSettings, StackSettings
 
 TYPE_TOKEN = "cross-account-backup:index:CrossAccountBackup"
 
@@ -94,6 +94,7 @@ class CrossAccountBackup(pulumi.ComponentResource):
         self._create_service_linked_roles()
         plan = self._create_plan(source_vault, backup_vault)
         self._create_selection(plan, role)
+        self._create_region_settings()
         topic = self._create_notifications(source_vault)
         alert_topic = self._create_protection_alerts()
         self._create_recovery_site(backup_vault, alert_topic)
@@ -384,38 +385,58 @@ class CrossAccountBackup(pulumi.ComponentResource):
         return aws.backup.Plan(
             f"{self._name}-plan",
             name=f"{s.name_prefix}-plan",
-            rules=[
-                aws.backup.PlanRuleArgs(
-                    rule_name="backup-and-copy-to-backup-account",
-                    target_vault_name=s.source_vault_name,
-                    schedule=p.schedule,
-                    schedule_expression_timezone=p.schedule_timezone,
-                    start_window=p.start_window_minutes,
-                    completion_window=p.completion_window_minutes,
-                    lifecycle=aws.backup.PlanRuleLifecycleArgs(
-                        delete_after=p.retention_days,
-                        cold_storage_after=p.cold_storage_after_days,
-                    ),
-                    # A copy action without a lifecycle keeps the copy for ever
-                    # (terraform-provider-aws #37862): always set one.
-                    copy_actions=[
-                        aws.backup.PlanRuleCopyActionArgs(
-                            destination_vault_arn=s.backup_vault_arn,
-                            lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(
-                                delete_after=p.copy_retention_days,
-                                cold_storage_after=p.copy_cold_storage_after_days,
-                            ),
-                        )
-                    ],
-                    recovery_point_tags={"CopiedTo": s.backup.account_id},
+            rules=[self._plan_rule(rule) for rule in p.effective_rules],
+            # API AdvancedBackupSetting: ResourceType EC2, BackupOptions {"WindowsVSS":
+            # "enabled"} (the only option and type AWS takes).
+            advanced_backup_settings=[
+                aws.backup.PlanAdvancedBackupSettingArgs(
+                    resource_type="EC2", backup_options={"WindowsVSS": "enabled"}
                 )
-            ],
+            ]
+            if p.windows_vss
+            else None,
             opts=pulumi.ResourceOptions.merge(
                 self._source, pulumi.ResourceOptions(depends_on=[source_vault, backup_vault])
             ),
         )
 
+    def _plan_rule(self, rule: RuleSettings) -> aws.backup.PlanRuleArgs:
+        """One rule: backup into the source vault, copy into the backup account's vault."""
+        s = self._settings
+        tags = {**dict(rule.recovery_point_tags), "CopiedTo": s.backup.account_id}
+        return aws.backup.PlanRuleArgs(
+            rule_name=rule.name,
+            target_vault_name=s.source_vault_name,
+            schedule=rule.schedule,
+            schedule_expression_timezone=rule.schedule_timezone,
+            start_window=rule.start_window_minutes,
+            completion_window=rule.completion_window_minutes,
+            # Only when on: an explicit false would show a change against plans of today.
+            enable_continuous_backup=True if rule.enable_continuous_backup else None,
+            lifecycle=aws.backup.PlanRuleLifecycleArgs(
+                delete_after=rule.retention_days,
+                cold_storage_after=rule.cold_storage_after_days,
+                opt_in_to_archive_for_supported_resources=rule.opt_in_to_archive,
+            ),
+            # A copy action without a lifecycle keeps the copy for ever
+            # (terraform-provider-aws #37862): always set one.
+            copy_actions=[
+                aws.backup.PlanRuleCopyActionArgs(
+                    destination_vault_arn=s.backup_vault_arn,
+                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(
+                        delete_after=rule.copy_retention_days,
+                        cold_storage_after=rule.copy_cold_storage_after_days,
+                    ),
+                )
+            ],
+            recovery_point_tags=tags,
+        )
+
     def _create_selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
+        selection = self._settings.selection
+        if selection is not None:
+            self._create_rich_selection(plan, role, selection)
+            return
         tag = self._settings.selection_tag
         aws.backup.Selection(
             f"{self._name}-selection",
@@ -429,6 +450,71 @@ class CrossAccountBackup(pulumi.ComponentResource):
                 )
             ],
             opts=self._source,
+        )
+
+    def _create_rich_selection(
+        self, plan: aws.backup.Plan, role: aws.iam.Role, selection: SelectionSettings
+    ) -> None:
+        """`selection`: every tag must match (AND), or listed ARNs, minus `notResources`.
+
+        API BackupSelection: ListOfTags (the provider's `selection_tags`) are ORed ("if you
+        specify multiple ListOfTags, resources that match any of them are assigned"), while
+        Conditions are ANDed ("you only assign the resources that match ALL conditions"). Tags
+        therefore go into one `condition` block of StringEquals on `aws:ResourceTag/<key>`,
+        never into `selection_tags`. Conditions narrow the Resources given; with tags alone the
+        Resources are "*" (all supported, opted-in resources), as AWS's own examples do.
+        """
+        resources = list(selection.resources) or ["*"]
+        name = "selection-" + "-".join(f"{t.key}-{t.value}" for t in selection.tags[:3])
+        aws.backup.Selection(
+            f"{self._name}-selection",
+            name=re.sub(r"[^A-Za-z0-9._-]", "-", name if selection.tags else "selection-arns")[:50],
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            resources=resources,
+            not_resources=list(selection.not_resources) or None,
+            conditions=[
+                aws.backup.SelectionConditionArgs(
+                    string_equals=[
+                        aws.backup.SelectionConditionStringEqualArgs(
+                            key=f"aws:ResourceTag/{t.key}", value=t.value
+                        )
+                        for t in selection.tags
+                    ]
+                )
+            ]
+            if selection.tags
+            else None,
+            opts=self._source,
+        )
+
+    def _create_region_settings(self) -> None:
+        """The source account's AWS Backup settings of its region (`backupPlan.regionSettings`).
+
+        An account+region-wide singleton (API UpdateRegionSettings): one stack per source account
+        and region may manage it. terraform-provider-aws region_settings.go: Create and Update
+        both call UpdateRegionSettings with the given maps only, Read stores the *whole* maps
+        AWS returns, and Delete does nothing. So
+        - `resourceTypeOptIn` must list every type the region reports, or each preview shows a
+          change back to the subset, for ever (the opt-in map is not Computed);
+        - `resource_type_management_preference` is written with both of its types (DynamoDB,
+          EFS; EFS is always fully managed) for the same reason;
+        - `retain_on_delete` says what Delete does anyway: destroying the stack leaves the
+          region's settings as they are (other plans of the account rely on them).
+        """
+        region = self._settings.plan.region_settings
+        if region is None:
+            return
+        aws.backup.RegionSettings(
+            f"{self._name}-source-region-settings",
+            resource_type_opt_in_preference=dict(region.opt_in),
+            resource_type_management_preference={
+                "DynamoDB": bool(region.dynamodb_advanced_backup),
+                "EFS": True,
+            },
+            opts=pulumi.ResourceOptions.merge(
+                self._source, pulumi.ResourceOptions(retain_on_delete=True)
+            ),
         )
 
     def _create_notifications(self, source_vault: aws.backup.Vault) -> aws.sns.Topic:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -28,6 +28,7 @@ KNOWN_KEYS = (
     "managementAccount",
     "backupPlan",
     "selectionTag",
+    "selection",
     "vaultLock",
     "notificationEmail",
     # Issue 14 (components.recovery_config): restore tests, Backup Audit Manager.
@@ -110,9 +111,51 @@ class AccountSettings:
         return match.group("partition") if match else "aws"
 
 
+#: The rule name of the single-rule form (`backupPlan` without `rules`): kept so that its plan
+#: does not change on an upgrade.
+SINGLE_RULE_NAME = "backup-and-copy-to-backup-account"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSettings:
+    """One rule of the plan (`backupPlan.rules[i]`): a schedule into the source vault and its
+    copy into the backup account, each with its lifecycle."""
+
+    name: str
+    schedule: str = "cron(0 5 ? * * *)"
+    schedule_timezone: str | None = None
+    start_window_minutes: int = 60
+    completion_window_minutes: int = 1440
+    retention_days: int = 35
+    cold_storage_after_days: int | None = None
+    opt_in_to_archive: bool | None = None
+    """`optInToArchiveForSupportedResources`: cold storage for the types that support it only
+    through archive tiers (API Lifecycle.OptInToArchiveForSupportedResources)."""
+    copy_retention_days: int = 35
+    copy_cold_storage_after_days: int | None = None
+    enable_continuous_backup: bool = False
+    recovery_point_tags: tuple[tuple[str, str], ...] = ()
+    """Tags of the recovery points, besides `CopiedTo` (which the program sets)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionSettingsConfig:
+    """`backupPlan.regionSettings`: the source account's AWS Backup settings of its region."""
+
+    opt_in: tuple[tuple[str, bool], ...]
+    """ResourceTypeOptInPreference, every type the region lists (see `parse_region_settings`)."""
+    dynamodb_advanced_backup: bool | None
+    """ResourceTypeManagementPreference DynamoDB: needed for cross-account DynamoDB copies.
+    None (unset): on when the selection may include DynamoDB tables (`parse_settings`)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlanSettings:
-    """The backup rule in the source account and its copy into the backup account."""
+    """The backup rule in the source account and its copy into the backup account.
+
+    The single-rule fields below are the single-rule form; with `backupPlan.rules` they hold
+    the first rule's values (read by tools that know one rule) and `rules` holds them all.
+    """
 
     schedule: str = "cron(0 5 ? * * *)"
     schedule_timezone: str | None = None
@@ -123,6 +166,46 @@ class PlanSettings:
     copy_cold_storage_after_days: int | None = None
     start_window_minutes: int = 60
     completion_window_minutes: int = 1440
+    rules: tuple[RuleSettings, ...] = ()
+    """`backupPlan.rules`; empty in the single-rule form (see `effective_rules`)."""
+    windows_vss: bool = False
+    """`backupPlan.advancedSettings.windowsVss`: VSS-consistent backups of Windows EC2."""
+    region_settings: RegionSettingsConfig | None = None
+
+    @property
+    def effective_rules(self) -> tuple[RuleSettings, ...]:
+        """The rules the plan gets: `rules`, or the single-rule form as one rule."""
+        if self.rules:
+            return self.rules
+        return (
+            RuleSettings(
+                name=SINGLE_RULE_NAME,
+                schedule=self.schedule,
+                schedule_timezone=self.schedule_timezone,
+                start_window_minutes=self.start_window_minutes,
+                completion_window_minutes=self.completion_window_minutes,
+                retention_days=self.retention_days,
+                cold_storage_after_days=self.cold_storage_after_days,
+                copy_retention_days=self.copy_retention_days,
+                copy_cold_storage_after_days=self.copy_cold_storage_after_days,
+            ),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SelectionSettings:
+    """`selection`: resources matching every tag (AND), and/or listed ARNs, minus exclusions."""
+
+    tags: tuple[SelectionTag, ...] = ()
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+
+    def may_include(self, arn_service: str) -> bool:
+        """Whether resources of a service (`dynamodb`) may be selected: tags select any type;
+        listed ARNs only theirs (`*` any)."""
+        if self.tags:
+            return True
+        return any(r == "*" or r.split(":")[2:3] in ([arn_service], ["*"]) for r in self.resources)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,8 +248,10 @@ class StackSettings:
     vault_lock: VaultLockSettings | None
     notification_email: str | None
     recovery: RecoverySettings | None = None
-    """Issue 14: backup vault type, restore tests, audit; None only where a caller builds
-    settings by hand (`parse_settings` always sets it)."""
+    """The backup vault's type, restore tests, audit; None only where a caller builds settings
+    by hand (`parse_settings` always sets it)."""
+    selection: SelectionSettings | None = None
+    """`selection` (the richer form); None: the single `selectionTag`."""
 
     @property
     def name_prefix(self) -> str:
@@ -383,7 +468,34 @@ def _partition_of(region: str) -> str:
     return "aws"
 
 
+#: Keys of the single-rule form, refused beside `backupPlan.rules` (one would silently lose).
+SINGLE_RULE_KEYS = (
+    "schedule",
+    "scheduleTimezone",
+    "retentionDays",
+    "coldStorageAfterDays",
+    "copyRetentionDays",
+    "copyColdStorageAfterDays",
+    "startWindowMinutes",
+    "completionWindowMinutes",
+)
+#: Keys of `backupPlan` in either form.
+PLAN_WIDE_KEYS = ("advancedSettings", "regionSettings")
+
+
 def parse_plan(value: Any) -> PlanSettings:
+    key = "backupPlan"
+    raw = _object(key, value, required=False) or {}
+    if "rules" in raw:
+        return _parse_rules_plan(key, raw)
+    single = parse_single_rule_plan({k: v for k, v in raw.items() if k not in PLAN_WIDE_KEYS})
+    windows_vss, region = _parse_plan_wide(key, raw)
+    if not windows_vss and region is None:
+        return single
+    return _replace_plan(single, windows_vss=windows_vss, region_settings=region)
+
+
+def parse_single_rule_plan(value: Any) -> PlanSettings:
     key = "backupPlan"
     raw = _object(key, value, required=False) or {}
     defaults = PlanSettings()
@@ -391,6 +503,8 @@ def parse_plan(value: Any) -> PlanSettings:
         key,
         raw,
         (
+            *PLAN_WIDE_KEYS,
+            "rules",
             "schedule",
             "scheduleTimezone",
             "retentionDays",
@@ -444,6 +558,284 @@ def parse_plan(value: Any) -> PlanSettings:
         copy_cold_storage_after_days=copy_cold,
         start_window_minutes=start,
         completion_window_minutes=completion,
+    )
+
+
+# --- backupPlan.rules, advancedSettings, regionSettings (issue 13) ------------------------------
+
+# API BackupRuleInput.RuleName: "Pattern: ^[a-zA-Z0-9\-\_\.]{1,50}$".
+_RULE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,50}$")
+#: AWS Backup guide, "Continuous backups and point-in-time recovery (PITR)" / "Changing your
+#: retention period": "The minimum retention period is 1 day. The maximum ... is 35 days."
+CONTINUOUS_MAX_RETENTION_DAYS = 35
+RULE_KEYS = (
+    "name",
+    "schedule",
+    "scheduleTimezone",
+    "startWindowMinutes",
+    "completionWindowMinutes",
+    "retentionDays",
+    "coldStorageAfterDays",
+    "optInToArchiveForSupportedResources",
+    "copyRetentionDays",
+    "copyColdStorageAfterDays",
+    "enableContinuousBackup",
+    "recoveryPointTags",
+)
+#: Recovery point tag the program sets on every rule (which account holds the copies).
+PROGRAM_RECOVERY_POINT_TAG = "CopiedTo"
+
+
+def _replace_plan(plan: PlanSettings, **changes: Any) -> PlanSettings:
+    return replace(plan, **changes)
+
+
+def _bool(key: str, value: Any, meaning: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(key, value, f"must be true or false ({meaning})")
+    return value
+
+
+def _parse_rules_plan(key: str, raw: Mapping[str, Any]) -> PlanSettings:
+    _reject_unknown(key, raw, ("rules", *PLAN_WIDE_KEYS, *SINGLE_RULE_KEYS))
+    mixed = [k for k in SINGLE_RULE_KEYS if k in raw]
+    if mixed:
+        raise ConfigError(
+            f"{key}.{mixed[0]}",
+            raw[mixed[0]],
+            "the single-rule keys can't be combined with backupPlan.rules (one of the two would "
+            "be ignored); move it into each rule of backupPlan.rules",
+        )
+    items = raw["rules"]
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ConfigError(
+            f"{key}.rules",
+            items,
+            "must be a non-empty list of rules, e.g. [{name: daily, schedule: cron(0 5 ? * * *), "
+            "retentionDays: 35, copyRetentionDays: 35}]",
+        )
+    rules = tuple(_parse_rule(f"{key}.rules[{i}]", item) for i, item in enumerate(items))
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        if rule.name in seen:
+            raise ConfigError(
+                f"{key}.rules[{i}].name",
+                rule.name,
+                f"already the name of backupPlan.rules[{seen[rule.name]}]: rule names must be "
+                "unique within the plan (they name the rule's jobs, reports and policy findings)",
+            )
+        seen[rule.name] = i
+    windows_vss, region = _parse_plan_wide(key, raw)
+    first = rules[0]
+    return PlanSettings(
+        schedule=first.schedule,
+        schedule_timezone=first.schedule_timezone,
+        retention_days=first.retention_days,
+        cold_storage_after_days=first.cold_storage_after_days,
+        copy_retention_days=first.copy_retention_days,
+        copy_cold_storage_after_days=first.copy_cold_storage_after_days,
+        start_window_minutes=first.start_window_minutes,
+        completion_window_minutes=first.completion_window_minutes,
+        rules=rules,
+        windows_vss=windows_vss,
+        region_settings=region,
+    )
+
+
+def _parse_rule(key: str, value: Any) -> RuleSettings:
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, value, "must be an object {name, schedule, retentionDays, ...}")
+    _reject_unknown(key, value, RULE_KEYS)
+    name = _str(
+        f"{key}.name",
+        value.get("name", _MISSING),
+        _RULE_NAME,
+        "must be 1-50 letters, digits, '-', '_' or '.' (API BackupRuleInput.RuleName), e.g. daily",
+    )
+    defaults = RuleSettings(name=name)
+    schedule = _schedule(f"{key}.schedule", value.get("schedule", defaults.schedule))
+    timezone = _timezone(f"{key}.scheduleTimezone", value.get("scheduleTimezone"))
+    start = _int(
+        f"{key}.startWindowMinutes",
+        value.get("startWindowMinutes", defaults.start_window_minutes),
+        minimum=MIN_START_WINDOW_MINUTES,
+    )
+    completion = _int(
+        f"{key}.completionWindowMinutes",
+        value.get("completionWindowMinutes", defaults.completion_window_minutes),
+        minimum=MIN_COMPLETION_WINDOW_MINUTES,
+    )
+    if completion < start + 60:
+        raise ConfigError(
+            f"{key}.completionWindowMinutes",
+            completion,
+            f"must be at least 60 minutes more than startWindowMinutes ({start})",
+        )
+    continuous = _bool(
+        f"{key}.enableContinuousBackup",
+        value.get("enableContinuousBackup", False),
+        "point-in-time recovery (PITR) for the types that support it",
+    )
+    retention = _int(
+        f"{key}.retentionDays", value.get("retentionDays", defaults.retention_days), minimum=1
+    )
+    cold = _optional_int(
+        f"{key}.coldStorageAfterDays", value.get("coldStorageAfterDays"), minimum=1
+    )
+    if continuous and retention > CONTINUOUS_MAX_RETENTION_DAYS:
+        raise ConfigError(
+            f"{key}.retentionDays",
+            retention,
+            f"a continuous backup (enableContinuousBackup: true) is kept 1 to "
+            f'{CONTINUOUS_MAX_RETENTION_DAYS} days (AWS Backup, point-in-time recovery: "the '
+            f'maximum retention period is {CONTINUOUS_MAX_RETENTION_DAYS} days"); keep longer '
+            "backups in a snapshot rule of their own",
+        )
+    if continuous and cold is not None:
+        raise ConfigError(
+            f"{key}.coldStorageAfterDays",
+            cold,
+            "a continuous backup can't move to cold storage (AWS Backup, point-in-time "
+            "recovery; API Lifecycle); remove it, or move snapshots to cold storage in a rule "
+            "without enableContinuousBackup",
+        )
+    _check_lifecycle(f"{key}.retentionDays", retention, cold, "coldStorageAfterDays")
+    archive = value.get("optInToArchiveForSupportedResources")
+    if archive is not None:
+        archive = _bool(
+            f"{key}.optInToArchiveForSupportedResources",
+            archive,
+            "API Lifecycle.OptInToArchiveForSupportedResources: supported resources go to the "
+            "archive tier by the lifecycle",
+        )
+        if archive and cold is None:
+            raise ConfigError(
+                f"{key}.optInToArchiveForSupportedResources",
+                archive,
+                "moves supported resources to the archive (cold) tier at coldStorageAfterDays "
+                "(API Lifecycle.OptInToArchiveForSupportedResources): set coldStorageAfterDays "
+                "too, or remove it",
+            )
+    copy_retention = _int(
+        f"{key}.copyRetentionDays",
+        value.get("copyRetentionDays", defaults.copy_retention_days),
+        minimum=1,
+    )
+    copy_cold = _optional_int(
+        f"{key}.copyColdStorageAfterDays", value.get("copyColdStorageAfterDays"), minimum=1
+    )
+    _check_lifecycle(
+        f"{key}.copyRetentionDays", copy_retention, copy_cold, "copyColdStorageAfterDays"
+    )
+    return RuleSettings(
+        name=name,
+        schedule=schedule,
+        schedule_timezone=timezone,
+        start_window_minutes=start,
+        completion_window_minutes=completion,
+        retention_days=retention,
+        cold_storage_after_days=cold,
+        opt_in_to_archive=archive,
+        copy_retention_days=copy_retention,
+        copy_cold_storage_after_days=copy_cold,
+        enable_continuous_backup=continuous,
+        recovery_point_tags=_recovery_point_tags(
+            f"{key}.recoveryPointTags", value.get("recoveryPointTags")
+        ),
+    )
+
+
+def _recovery_point_tags(key: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, value, "must be a map of tag keys to string values")
+    out = []
+    for tag_key, tag_value in value.items():
+        if not isinstance(tag_key, str) or not _TAG_KEY.match(tag_key):
+            raise ConfigError(f"{key}.{tag_key}", tag_value, "tag keys are 1-128 characters")
+        if tag_key.lower().startswith("aws:"):
+            raise ConfigError(
+                f"{key}.{tag_key}", tag_value, "tag keys starting with aws: are reserved by AWS"
+            )
+        if tag_key == PROGRAM_RECOVERY_POINT_TAG:
+            raise ConfigError(
+                f"{key}.{tag_key}",
+                tag_value,
+                "the program sets CopiedTo (the backup account) on every rule; choose another key",
+            )
+        if not isinstance(tag_value, str) or len(tag_value) > 256:
+            raise ConfigError(
+                f"{key}.{tag_key}",
+                tag_value,
+                "must be a string of at most 256 characters (quote it)",
+            )
+        out.append((tag_key, tag_value))
+    return tuple(out)
+
+
+#: ResourceTypeManagementPreference takes these types (API UpdateRegionSettings); the provider
+#: reads back the whole map, so the program always writes both (see `RegionSettingsConfig`).
+MANAGEMENT_TYPES = ("DynamoDB", "EFS")
+
+
+def _parse_plan_wide(key: str, raw: Mapping[str, Any]) -> tuple[bool, RegionSettingsConfig | None]:
+    """`backupPlan.advancedSettings` and `backupPlan.regionSettings`, in either form."""
+    advanced = raw.get("advancedSettings")
+    windows_vss = False
+    if advanced is not None:
+        if not isinstance(advanced, Mapping):
+            raise ConfigError(
+                f"{key}.advancedSettings", advanced, "must be an object {windowsVss: true}"
+            )
+        _reject_unknown(f"{key}.advancedSettings", advanced, ("windowsVss",))
+        windows_vss = _bool(
+            f"{key}.advancedSettings.windowsVss",
+            advanced.get("windowsVss", False),
+            "Windows VSS application-consistent backups of EC2 instances",
+        )
+    region = raw.get("regionSettings")
+    if region is None:
+        return windows_vss, None
+    rkey = f"{key}.regionSettings"
+    if not isinstance(region, Mapping):
+        raise ConfigError(
+            rkey, region, "must be an object {resourceTypeOptIn: {...}, dynamoDbAdvancedBackup?}"
+        )
+    _reject_unknown(rkey, region, ("resourceTypeOptIn", "dynamoDbAdvancedBackup"))
+    opt_in = region.get("resourceTypeOptIn", _MISSING)
+    if not isinstance(opt_in, Mapping) or not opt_in:
+        raise ConfigError(
+            f"{rkey}.resourceTypeOptIn",
+            opt_in,
+            "required: a map of every resource type of the region to true/false, as "
+            "`aws backup describe-region-settings` lists them (ResourceTypeOptInPreference); "
+            "a partial map shows a change at every preview",
+        )
+    pairs = []
+    for type_name, enabled in opt_in.items():
+        if not isinstance(type_name, str) or not re.fullmatch(
+            r"[A-Za-z][A-Za-z0-9 ]{0,49}", type_name
+        ):
+            raise ConfigError(
+                f"{rkey}.resourceTypeOptIn",
+                type_name,
+                "keys are resource type names such as DynamoDB, EC2, EFS",
+            )
+        pairs.append(
+            (type_name, _bool(f"{rkey}.resourceTypeOptIn.{type_name}", enabled, "opted in or not"))
+        )
+    dynamo = region.get("dynamoDbAdvancedBackup")
+    return windows_vss, RegionSettingsConfig(
+        opt_in=tuple(pairs),
+        # None: decided by the selection in parse_settings (`_resolve_region_settings`).
+        dynamodb_advanced_backup=(
+            None
+            if dynamo is None
+            else _bool(
+                f"{rkey}.dynamoDbAdvancedBackup", dynamo, "AWS Backup's advanced DynamoDB backup"
+            )
+        ),
     )
 
 
@@ -520,7 +912,16 @@ def _check_lifecycle(key: str, delete_after: int, cold_after: int | None, cold_k
 
 
 def parse_selection_tag(value: Any) -> SelectionTag:
-    key = "selectionTag"
+    return parse_tag("selectionTag", value)
+
+
+def parse_tag(key: str, value: Any) -> SelectionTag:
+    """A {key, value} tag (`selectionTag`, `selection.tags[i]`); missing parts default to
+    Backup / Yes."""
+    if value is not None and not isinstance(value, Mapping):
+        raise ConfigError(
+            key, value, 'must be an object {key, value}, e.g. {key: Backup, value: "Yes"}'
+        )
     raw = _object(key, value, required=False) or {}
     _reject_unknown(key, raw, ("key", "value"))
     defaults = SelectionTag()
@@ -545,6 +946,85 @@ def parse_selection_tag(value: Any) -> SelectionTag:
     if not isinstance(tag_value, str) or not 1 <= len(tag_value) <= 256:
         raise ConfigError(f"{key}.value", tag_value, "must be a string of 1 to 256 characters")
     return SelectionTag(key=tag_key, value=tag_value)
+
+
+# A selection's Resources / NotResources: ARNs, `*` wildcards allowed (API BackupSelection:
+# "Resources ... Wildcards are allowed"; e.g. arn:aws:ec2:*:*:volume/*), or "*" alone.
+_SELECTION_ARN = re.compile(
+    r"^(?:\*|arn:(?:aws|aws-cn|aws-us-gov|\*):[a-z0-9*-]+:[a-z0-9*-]*:(?:\d{12}|\*)?:.+)$"
+)
+
+
+def parse_selection(value: Any) -> SelectionSettings | None:
+    """`selection`: tags ANDed (API BackupSelection.Conditions), resources, notResources."""
+    key = "selection"
+    raw = _object(key, value, required=False)
+    if raw is None:
+        return None
+    _reject_unknown(key, raw, ("tags", "resources", "notResources"))
+    tags_raw = raw.get("tags", [])
+    if not isinstance(tags_raw, (list, tuple)):
+        raise ConfigError(
+            f"{key}.tags",
+            tags_raw,
+            'must be a list of {key, value}, e.g. [{key: Backup, value: "Yes"}]',
+        )
+    for i, tag in enumerate(tags_raw):
+        for part in ("key", "value"):
+            if isinstance(tag, Mapping) and part not in tag:
+                raise ConfigError(
+                    f"{key}.tags[{i}].{part}",
+                    _MISSING,
+                    "each tag needs key and value, e.g. {key: Env, value: prod}",
+                )
+    tags = tuple(parse_tag(f"{key}.tags[{i}]", t) for i, t in enumerate(tags_raw))
+    seen: dict[str, int] = {}
+    for i, tag in enumerate(tags):
+        if tag.key in seen:
+            raise ConfigError(
+                f"{key}.tags[{i}].key",
+                tag.key,
+                f"already the key of selection.tags[{seen[tag.key]}]: the tags are ANDed "
+                "(a resource must match all), and one tag key has one value, so two conditions "
+                "on it select nothing or repeat each other",
+            )
+        seen[tag.key] = i
+    resources = _arn_list(f"{key}.resources", raw.get("resources", []))
+    not_resources = _arn_list(f"{key}.notResources", raw.get("notResources", []))
+    if not tags and not resources:
+        raise ConfigError(
+            key,
+            dict(raw),
+            "names nothing to back up: give tags (all must match) and/or resources (ARNs, "
+            "wildcards allowed); notResources only removes from those. With neither, AWS "
+            "Backup selects every supported and opted-in resource of the account (API "
+            'BackupSelection); if that is meant, say so with resources: ["*"]',
+        )
+    if "*" in not_resources:
+        raise ConfigError(
+            f"{key}.notResources",
+            list(not_resources),
+            '"*" excludes every resource: the selection would select nothing',
+        )
+    return SelectionSettings(tags=tags, resources=resources, not_resources=not_resources)
+
+
+def _arn_list(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(
+            key,
+            value,
+            "must be a list of ARNs (wildcards allowed), e.g. [arn:aws:dynamodb:*:*:table/*]",
+        )
+    for i, arn in enumerate(value):
+        if not isinstance(arn, str) or not _SELECTION_ARN.match(arn):
+            raise ConfigError(
+                f"{key}[{i}]",
+                arn,
+                "must be a resource ARN (wildcards allowed), e.g. arn:aws:dynamodb:*:*:table/* "
+                'or arn:aws:ec2:eu-west-1:111111111111:volume/*, or "*"',
+            )
+    return tuple(value)
 
 
 def parse_vault_lock(value: Any) -> VaultLockSettings | None:
@@ -677,19 +1157,31 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
             "the management account is the one every administrator reaches",
         )
     plan = parse_plan(raw.get("backupPlan"))
-    selection_tag = parse_selection_tag(raw.get("selectionTag"))
-    vault_lock = parse_vault_lock(raw.get("vaultLock"))
-    if vault_lock is not None and not (
-        vault_lock.min_retention_days <= plan.copy_retention_days <= vault_lock.max_retention_days
+    selection = parse_selection(raw.get("selection"))
+    # Pulumi.yaml declares selectionTag with the default Backup = Yes, so the program always
+    # receives one: only a value other than that default counts as set.
+    if (
+        selection is not None
+        and raw.get("selectionTag") is not None
+        and parse_selection_tag(raw.get("selectionTag")) != SelectionTag()
     ):
         raise ConfigError(
-            "backupPlan.copyRetentionDays",
-            plan.copy_retention_days,
-            f"the backup vault's lock accepts retentions between "
-            f"{vault_lock.min_retention_days} and {vault_lock.max_retention_days} days "
-            "(vaultLock.minRetentionDays..maxRetentionDays); outside it every copy job fails",
+            "selectionTag",
+            raw.get("selectionTag"),
+            "can't be combined with selection (one of the two would be ignored); put the tag "
+            "into selection.tags",
         )
-    # Issue 14: the backup vault's type, restore tests, audit (components.recovery_config).
+    selection_tag = (
+        selection.tags[0]
+        if selection is not None and selection.tags
+        else parse_selection_tag(raw.get("selectionTag"))
+    )
+    plan = _resolve_region_settings(plan, selection)
+    vault_lock = parse_vault_lock(raw.get("vaultLock"))
+    if vault_lock is not None:
+        _check_rules_within_lock(plan, vault_lock)
+    # The backup vault's type, restore tests, audit (components.recovery_config, which imports
+    # this module: imported here, not at the top).
     from components.recovery_config import parse_recovery
 
     backup_raw = raw.get("backupAccount")
@@ -724,4 +1216,56 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         vault_lock=vault_lock,
         notification_email=email,
         recovery=recovery,
+        selection=selection,
+    )
+
+
+def _check_rules_within_lock(plan: PlanSettings, lock: VaultLockSettings) -> None:
+    """Every rule's copy retention within the backup vault's lock (PutBackupVaultLockConfiguration
+    MinRetentionDays/MaxRetentionDays: outside it the vault fails the copy job)."""
+    check_copy_retentions(
+        plan,
+        lock.min_retention_days,
+        lock.max_retention_days,
+        vault="the backup vault's lock",
+        bounds="vaultLock.minRetentionDays..maxRetentionDays",
+    )
+
+
+def check_copy_retentions(
+    plan: PlanSettings, low: int, high: int, *, vault: str, bounds: str
+) -> None:
+    """Every rule's copy retention within `low`..`high` days, the retention range of the copies'
+    destination (`vault`, whose range is set by the keys `bounds`): AWS fails a copy job whose
+    retention is outside it ("The retention specified in the job is not within the range
+    specified for the target Backup Vault")."""
+    for i, rule in enumerate(plan.effective_rules):
+        if low <= rule.copy_retention_days <= high:
+            continue
+        key = (
+            f"backupPlan.rules[{i}].copyRetentionDays"
+            if plan.rules
+            else "backupPlan.copyRetentionDays"
+        )
+        raise ConfigError(
+            key,
+            rule.copy_retention_days,
+            f"{vault} accepts retentions between {low} and {high} days ({bounds}); outside it "
+            "every copy job fails",
+        )
+
+
+def _resolve_region_settings(
+    plan: PlanSettings, selection: SelectionSettings | None
+) -> PlanSettings:
+    """DynamoDB advanced backup on when the selection may include DynamoDB tables (unless the
+    config says otherwise): without it a DynamoDB backup can't be copied to another account
+    (AWS Backup guide, "Advanced DynamoDB backup": cross-account copy is one of its features)."""
+    region = plan.region_settings
+    if region is None or region.dynamodb_advanced_backup is not None:
+        return plan
+    may = True if selection is None else selection.may_include("dynamodb")
+    return _replace_plan(
+        plan,
+        region_settings=RegionSettingsConfig(opt_in=region.opt_in, dynamodb_advanced_backup=may),
     )

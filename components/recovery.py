@@ -230,7 +230,11 @@ def framework_controls(settings: StackSettings, *, account: str) -> list[dict[st
     """
     plan = settings.plan
     recovery = recovery_of(settings)
-    retention = plan.retention_days if account == "source" else plan.copy_retention_days
+    # The shortest retention any rule promises: a GFS plan's daily copies set the floor.
+    rules = plan.effective_rules
+    shortest_backup = min(rule.retention_days for rule in rules)
+    shortest_copy = min(rule.copy_retention_days for rule in rules)
+    retention = shortest_backup if account == "source" else shortest_copy
     controls: list[dict[str, Any]] = [
         {
             "name": "BACKUP_RECOVERY_POINT_MINIMUM_RETENTION_CHECK",
@@ -245,7 +249,7 @@ def framework_controls(settings: StackSettings, *, account: str) -> list[dict[st
                 "input_parameters": [
                     {"name": "requiredFrequencyUnit", "value": "days"},
                     {"name": "requiredFrequencyValue", "value": "1"},
-                    {"name": "requiredRetentionDays", "value": str(plan.retention_days)},
+                    {"name": "requiredRetentionDays", "value": str(shortest_backup)},
                 ],
             },
             {"name": "BACKUP_RESOURCES_PROTECTED_BY_CROSS_ACCOUNT"},

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from components.config import (
     _ACCOUNT_ID,
     ConfigError,
+    check_copy_retentions,
     PlanSettings,
     VaultLockSettings,
     _int,
@@ -275,15 +276,13 @@ def parse_recovery(
                 "and a second set of bounds would only let the two disagree",
             )
         assert vault.min_retention_days is not None and vault.max_retention_days is not None
-        if not vault.min_retention_days <= plan.copy_retention_days <= vault.max_retention_days:
-            raise ConfigError(
-                "backupPlan.copyRetentionDays",
-                plan.copy_retention_days,
-                f"the logically air-gapped vault accepts retentions between "
-                f"{vault.min_retention_days} and {vault.max_retention_days} days "
-                "(backupAccount.vault.minRetentionDays..maxRetentionDays); outside it every "
-                "copy job fails",
-            )
+        check_copy_retentions(
+            plan,
+            vault.min_retention_days,
+            vault.max_retention_days,
+            vault="the logically air-gapped vault",
+            bounds="backupAccount.vault.minRetentionDays..maxRetentionDays",
+        )
     return RecoverySettings(
         vault=vault,
         restore_testing=parse_restore_testing(raw.get("restoreTesting")),

@@ -43,7 +43,12 @@ def test_prod_stack_is_compliance_locked_cross_region_with_management_account() 
     assert settings.vault_lock.changeable_for_days == 3
     assert settings.cross_region
     assert settings.management is not None and settings.management.account_id == "000000000000"
-    assert settings.plan.copy_cold_storage_after_days == 30
+    assert [
+        (r.name, r.copy_retention_days, r.copy_cold_storage_after_days) for r in settings.plan.rules
+    ] == [
+        ("daily", 365, None),
+        ("monthly", 2555, 90),
+    ]
 
 
 def test_vault_names_and_arns_are_known_before_deployment() -> None:

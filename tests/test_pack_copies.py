@@ -31,6 +31,8 @@ LOCK = "backup-copy-retention-within-vault-lock"
 BOTH = "backup-copy-cross-region-and-account"
 COLD = "backup-copy-cold-storage-closes-copy-back"
 COPY_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html"
+#: The first rule of each stack's plan: dev has the single-rule form, prod daily + monthly.
+FIRST_RULE = {"dev": "backup-and-copy-to-backup-account", "prod": "daily"}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_copy_to_a_vault_the_stack_does_not_build_is_rejected(
     diags = judge(pack, stack, config(stack_name, configured))
     assert KNOWN in mandatory(diags)
     assert lines(diags, KNOWN) == [
-        f"plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copies to "
+        f"plan `cross-account-plan` rule '{FIRST_RULE[stack_name]}' copies to "
         f"{action['destinationVaultArn']}, a vault this stack does not build: none of its grants "
         "were checked and nothing here makes sure it exists. Build it in this stack, or list its "
         "ARN in the policy config externalCopyDestinations if it is managed elsewhere"
@@ -193,8 +195,9 @@ def test_copy_retention_below_the_lock_minimum_is_rejected(
     assert LOCK in mandatory(diags)
     (line,) = lines(diags, LOCK)
     assert line.startswith(
-        f"plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copy action 0 keeps "
-        f"recovery points {keeps:g} days in vault `cross-account-backup-vault` (lock "
+        f"plan `cross-account-plan` rule '{FIRST_RULE[stack_name]}' copy to "
+        f"{copy_action(stack)['destinationVaultArn']} keeps recovery points {keeps:g} days in "
+        "vault `cross-account-backup-vault` (lock "
         f'`cross-account-backup-vault-lock`), whose minRetentionDays is {keeps + 1:g}: "if the '
         "job's retention period is shorter than that minimum retention period, then the vault "
         'fails that backup or copy job"'
@@ -211,7 +214,8 @@ def test_copy_retention_above_the_lock_maximum_is_rejected(
     lock(stack).update(minRetentionDays=1, maxRetentionDays=keeps - 1)
     diags = judge(pack, stack, config(stack_name, configured))
     assert LOCK in mandatory(diags)
-    (line,) = lines(diags, LOCK)
+    # prod's monthly copies are kept longer still: judge the first rule's line.
+    (line,) = [m for m in lines(diags, LOCK) if f"rule '{FIRST_RULE[stack_name]}'" in m]
     assert f"whose maxRetentionDays is {keeps - 1:g}: the vault fails a job" in line
 
 
@@ -242,19 +246,21 @@ def test_prod_verdict_names_both_limits_with_the_doc(
     assert mandatory(diags) == set()
     assert {d.enforcement_level for d in diags} == {"advisory"}
     assert lines(diags, BOTH) == [
-        "plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copies from "
+        f"plan `cross-account-plan` rule '{rule}' copies from "
         f"{SRC} in eu-west-1 to {BAK} in eu-central-1: cross-account and cross-Region in one "
         "copy job. AWS Backup does that for most resource types, but for Amazon RDS and Aurora "
         "snapshots only one or the other (and Multi-AZ DB cluster snapshots not at all): copies "
         "of such resources selected by this plan fail. Keep those in a plan that copies to the "
         "backup account's region of the source, or copy in two steps (AWS Backup, \"Copy a "
         f'backup", {COPY_DOC})'
+        for rule in ("daily", "monthly")
     ]
+    # Only prod's monthly copies move to cold storage (Pulumi.prod.yaml).
     assert lines(diags, COLD) == [
-        "plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' moves its copies in "
+        "plan `cross-account-plan` rule 'monthly' moves its copies in "
         f"arn:aws:backup:eu-central-1:{BAK}:backup-vault:cross-account-backup-prod-copies to cold "
-        'storage after 30 days: "backups in cold storage or archive tiers cannot be copied" (AWS '
-        f'Backup, "Copy a backup", {COPY_DOC}), so from day 30 a copy can no longer be copied '
+        'storage after 90 days: "backups in cold storage or archive tiers cannot be copied" (AWS '
+        f'Backup, "Copy a backup", {COPY_DOC}), so from day 90 a copy can no longer be copied '
         "back into the source account, the only way to restore it there (there is no "
         "cross-account restore)"
     ]

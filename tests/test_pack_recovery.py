@@ -149,7 +149,8 @@ def test_copy_retention_outside_the_air_gapped_bounds_is_rejected(
     assert LOCK in mandatory(diags)
     (line,) = lines(diags, LOCK)
     assert line.startswith(
-        "plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copy action 0 keeps "
+        "plan `cross-account-plan` rule 'backup-and-copy-to-backup-account' copy to "
+        "arn:aws:backup:eu-west-1:222222222222:backup-vault:cross-account-backup-dev-copies keeps "
         "recovery points 14 days in logically air-gapped vault `cross-account-backup-vault` "
         "(its built-in compliance lock), whose minRetentionDays is 30"
     )

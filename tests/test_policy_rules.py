@@ -373,7 +373,7 @@ def test_lifecycle_copy_action_deletes_too_soon_after_cold_storage() -> None:
         plan(copy_lifecycle={"coldStorageAfter": 10.0, "deleteAfter": 35.0}), subject="plan `p`"
     )
     assert msgs == [
-        "plan `p` rule 'daily' copy action 0 lifecycle: deleteAfter 35 days is less than "
+        f"plan `p` rule 'daily' copy to '{DEST}' lifecycle: deleteAfter 35 days is less than "
         "coldStorageAfter 10 + 90 = 100 days"
     ]
 
@@ -382,7 +382,7 @@ def test_lifecycle_copy_action_deletes_too_soon_after_cold_storage() -> None:
 def test_copy_action_without_delete_after_is_kept_for_ever(copy_lifecycle: Any) -> None:
     msgs = rules.lifecycles_valid(plan(copy_lifecycle=copy_lifecycle), subject="plan `p`")
     assert msgs == [
-        f"plan `p` rule 'daily' copy action 0 to '{DEST}' has no lifecycle deleteAfter: the copy "
+        f"plan `p` rule 'daily' copy to '{DEST}' has no lifecycle deleteAfter: the copy "
         "would be kept for ever"
     ]
 
@@ -391,7 +391,7 @@ def test_min_retention() -> None:
     short = plan(lifecycle={"deleteAfter": 7.0}, copy_lifecycle={"deleteAfter": 14.0})
     assert rules.min_retention(short, subject="plan `p`", min_days=35) == [
         "plan `p` rule 'daily' keeps backups 7 days, less than 35",
-        "plan `p` rule 'daily' copy action 0 keeps copies 14 days, less than 35",
+        f"plan `p` rule 'daily' copy to '{DEST}' keeps copies 14 days, less than 35",
     ]
     assert rules.min_retention(short, subject="plan `p`", min_days=7) == []
     assert rules.min_retention(plan(), subject="plan `p`", min_days=35) == []

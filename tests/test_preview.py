@@ -256,12 +256,14 @@ def test_diagram_shows_both_accounts_copy_flow_and_the_way_back(prod: OfflineRun
     assert 'subgraph acct_backup_account["Backup account 222222222222' in text
     assert 'subgraph acct_management_account["Management account 000000000000' in text
     plan = prod.config["cross-account-backup:backupPlan"]
-    keep = f"deleted after {plan['copyRetentionDays']} d"
-    if plan.get("copyColdStorageAfterDays"):
-        keep = f"cold after {plan['copyColdStorageAfterDays']} d, {keep}"
-    assert (
-        f'n_cross_account_source_vault == "copy: {keep}" ==> n_cross_account_backup_vault' in text
-    )
+    for rule in plan.get("rules") or [plan]:  # backupPlan.rules, or the single-rule form
+        keep = f"deleted after {rule['copyRetentionDays']} d"
+        if rule.get("copyColdStorageAfterDays"):
+            keep = f"cold after {rule['copyColdStorageAfterDays']} d, {keep}"
+        assert (
+            f'n_cross_account_source_vault == "copy: {keep}" ==> n_cross_account_backup_vault'
+            in text
+        )
     assert (
         'n_cross_account_backup_vault -. "copy back to restore" .-> n_cross_account_source_vault'
         in text

@@ -456,10 +456,12 @@ def test_copy_action_always_has_a_lifecycle(dev: ProgramRun) -> None:
 
 
 def test_prod_copies_cross_region_with_cold_storage(prod: ProgramRun) -> None:
-    (copy,) = rule(prod)["copyActions"]
+    daily, monthly = named(prod, "cross-account-plan").inputs["rules"]
+    (copy,) = monthly["copyActions"]
     assert copy["destinationVaultArn"].split(":")[3] == "eu-central-1"
     assert named(prod, "cross-account-plan").provider_name == "source-account"
-    assert copy["lifecycle"] == {"deleteAfter": 365, "coldStorageAfter": 30}
+    assert copy["lifecycle"] == {"deleteAfter": 2555, "coldStorageAfter": 90}
+    assert daily["copyActions"][0]["lifecycle"] == {"deleteAfter": 365}
 
 
 def test_plan_waits_for_both_vaults(dev: ProgramRun) -> None:

@@ -341,11 +341,30 @@ def resource_details(r: Registration, names: _Names) -> list[str]:
             for c in p.get("selectionTags") or []
             if isinstance(c, dict)
         ]
+        # `conditions` are ANDed (API BackupSelection.Conditions), `selectionTags` ORed.
+        every = [
+            f"{str(c.get('key')).removeprefix('aws:ResourceTag/')} {_condition_word(op)} "
+            f"{c.get('value')}"
+            for block in p.get("conditions") or []
+            if isinstance(block, dict)
+            for field, op in (
+                ("stringEquals", "StringEquals"),
+                ("stringLikes", "StringLike"),
+                ("stringNotEquals", "StringNotEquals"),
+                ("stringNotLikes", "StringNotLike"),
+            )
+            for c in block.get(field) or []
+            if isinstance(c, dict)
+        ]
         lines.append(f"selection {p.get('name', '-')} of plan {names.source(r, 'planId')}")
         if tags:
-            lines.append(f"resources tagged {', '.join(tags)}")
+            lines.append(f"resources tagged {' or '.join(tags)}")
+        if every:
+            lines.append(f"resources tagged {' and '.join(every)}")
         if p.get("resources"):
             lines.append(f"resources {', '.join(_as_list(p['resources']))}")
+        if p.get("notResources"):
+            lines.append(f"except {', '.join(_as_list(p['notResources']))}")
         lines.append(f"role {names.source(r, 'iamRoleArn')}")
     elif t == "aws:iam/role:Role":
         lines.append(f"role {p.get('name', '-')}")
@@ -431,20 +450,26 @@ def _lifecycle(lc: Any) -> str:
 
 
 def _rule_lines(rule: Any) -> list[str]:
+    """One line per rule: schedule, backup lifecycle (retention, cold storage), and each copy's
+    destination and lifecycle, so the rules of a plan read as a table (issue 13)."""
     if not isinstance(rule, dict):
         return []
-    head = (
-        f"rule {rule.get('ruleName', '-')}: {rule.get('schedule', 'on demand')} "
-        f"into {rule.get('targetVaultName', '-')}, {_lifecycle(rule.get('lifecycle'))}"
+    schedule = str(rule.get("schedule", "on demand"))
+    if rule.get("scheduleExpressionTimezone"):
+        schedule += f" {rule['scheduleExpressionTimezone']}"
+    if rule.get("enableContinuousBackup"):
+        schedule += " + continuous (PITR)"
+    line = (
+        f"rule {rule.get('ruleName', '-')}: {schedule} into {rule.get('targetVaultName', '-')}, "
+        f"{_lifecycle(rule.get('lifecycle'))}"
     )
-    lines = [head]
     for copy in rule.get("copyActions") or []:
         if not isinstance(copy, dict):
             continue
         dest = copy.get("destinationVaultArn")
         target = "output<string>" if dest == UNKNOWN else _account_of_arn(dest)
-        lines.append(f"  copy → {target}, {_lifecycle(copy.get('lifecycle'))}")
-    return lines
+        line += f"; copy → {target}, {_lifecycle(copy.get('lifecycle'))}"
+    return [line]
 
 
 def _pretty_policy(text: Any) -> list[str]:
@@ -762,6 +787,10 @@ def render_mermaid(run: OfflineRun) -> str:
             elif r.type == "aws:backup/selection:Selection":
                 tags = ", ".join(
                     f"{c.get('key')}={c.get('value')}" for c in r.inputs.get("selectionTags") or []
+                ) or " and ".join(  # `conditions` (ANDed): the `selection` key's tags
+                    f"{str(c.get('key')).removeprefix('aws:ResourceTag/')}={c.get('value')}"
+                    for block in r.inputs.get("conditions") or []
+                    for c in block.get("stringEquals") or []
                 )
                 out.append(f'    {mid}["selection: resources tagged {_label(tags)}"]')
             elif r.type == "aws:backup/vaultLockConfiguration:VaultLockConfiguration":

@@ -196,7 +196,7 @@ def retention_within_lock(topo: Topology, config: Config) -> list[tuple[str, str
     for copy in topo.copies:
         for vault in topo.destination_vaults(copy):
             for lock in topo.locks_of(vault):
-                what = f"plan `{copy.plan.name}` rule '{copy.rule_name}' copy action {copy.index}"
+                what = f"plan `{copy.plan.name}` rule '{copy.rule_name}' copy to {copy.arn}"
                 out.extend(_outside(what, copy.delete_after, vault, lock, copy.plan.urn))
     for plan in (r for r in topo.resources if r.type == PLAN):
         rules = plan.props.get("rules")

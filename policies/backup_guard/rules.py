@@ -346,8 +346,10 @@ def lifecycles_valid(props: Mapping[str, Any], *, subject: str) -> list[str]:
 
     for i, (rule_name, rule) in enumerate(_rules(props)):
         check(rule.get("lifecycle"), f"{subject} rule '{rule_name}' lifecycle")
-        for j, action in enumerate(_copy_actions(rule, ["rules", str(i)])):
-            where = f"{subject} rule '{rule_name}' copy action {j}"
+        for action in _copy_actions(rule, ["rules", str(i)]):
+            # Named by rule and destination, not by index: a user knows "the monthly copy to
+            # the backup account", not "copy action 0".
+            where = f"{subject} rule '{rule_name}' copy to {action.get('destinationVaultArn')!r}"
             lifecycle = action.get("lifecycle")
             if is_unknown(lifecycle):
                 continue
@@ -357,10 +359,7 @@ def lifecycles_valid(props: Mapping[str, Any], *, subject: str) -> list[str]:
             ):
                 if isinstance(lifecycle, Mapping) and is_unknown(lifecycle.get("deleteAfter")):
                     continue
-                out.append(
-                    f"{where} to {action.get('destinationVaultArn')!r} has no lifecycle "
-                    "deleteAfter: the copy would be kept for ever"
-                )
+                out.append(f"{where} has no lifecycle deleteAfter: the copy would be kept for ever")
                 continue
             check(lifecycle, f"{where} lifecycle")
     return out
@@ -377,15 +376,15 @@ def min_retention(props: Mapping[str, Any], *, subject: str, min_days: float) ->
                 f"{subject} rule '{rule_name}' keeps backups {delete:g} days, "
                 f"less than {min_days:g}"
             )
-        for j, action in enumerate(_copy_actions(rule, ["rules", str(i)])):
+        for action in _copy_actions(rule, ["rules", str(i)]):
             lifecycle = action.get("lifecycle")
             delete = (
                 as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None
             )
             if delete is not None and delete < min_days:
                 out.append(
-                    f"{subject} rule '{rule_name}' copy action {j} keeps copies {delete:g} days, "
-                    f"less than {min_days:g}"
+                    f"{subject} rule '{rule_name}' copy to {action.get('destinationVaultArn')!r} "
+                    f"keeps copies {delete:g} days, less than {min_days:g}"
                 )
     return out
 
