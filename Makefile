@@ -68,7 +68,7 @@ preview-all: $(VENV_STAMP) ## offline preview of every stack; fails at the end i
 
 policy-config: $(VENV_STAMP) ## write the policy pack config of STACK to out/policy-config.$(STACK).json
 	@mkdir -p out
-	$(UV) run --frozen python -m tools.policy_config --stack $(STACK) --output out/policy-config.$(STACK).json
+	$(UV) run --frozen python -m tools.stack.policy_config --stack $(STACK) --output out/policy-config.$(STACK).json
 	@echo "wrote out/policy-config.$(STACK).json"
 
 up: ## real deployment (needs the Pulumi CLI and credentials): pulumi up with the pack enforced

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.offline import REPO_ROOT, list_stacks
+from tools.preview.engine import REPO_ROOT, list_stacks
 
 # A policy pack that rejects every vault: a mandatory violation, for which the preview exits 1.
 OBJECTING_PACK = """\

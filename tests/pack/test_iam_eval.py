@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-from iam_tables import ALLOW, COPY, OTHER, ROLE, ROOT, SRC, VAULT, Case, check, pol, st
 
 from backup_guard.iam import evaluate, parse_policy
+from iam_tables import ALLOW, COPY, OTHER, ROLE, ROOT, SRC, VAULT, Case, check, pol, st
 
 CASES: list[Case] = [
     # --- principals -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from iam_tables import ALLOW, COPY, ORG, OTHER, ROLE, SRC, VAULT, Case, check, pol, st
 
 CASES: list[Case] = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from iam_tables import (
     ALLOW,
     ALLOW_DECRYPT,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from iam_tables import COPY, ORG, ROLE, ROOT, SRC, VAULT, pol, st
 
 from backup_guard.iam import (
     PolicyDocumentError,
@@ -15,6 +14,7 @@ from backup_guard.iam import (
     evaluate,
     wildcard_principal_statements,
 )
+from iam_tables import COPY, ORG, ROLE, ROOT, SRC, VAULT, pol, st
 
 BAD_DOCUMENTS = [
     ("not-json", "{not json", "not valid JSON"),

@@ -1,5 +1,5 @@
 """The pack as the CLI runs it (a process over gRPC), on the real program's dev and prod plans
-(`tools.offline`), in both modes (configured with `sourceAccountIds`/`backupAccountIds`, and
+(`tools.preview.engine`), in both modes (configured with `sourceAccountIds`/`backupAccountIds`, and
 inferred from the stack): where copies go and whether they can get there (issue 9 item 3,
 issue 8 item 8), and the condition keys the evaluator decides (issue 9 items 1-2).
 
@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from tools import offline
-from tools.pack_client import Diagnostic, PolicyPackProcess
-from tools.policy_config import ACCOUNT_POLICIES, policy_config
+from tools.preview import engine
+from tools.preview.pack_client import Diagnostic, PolicyPackProcess
+from tools.stack.policy_config import ACCOUNT_POLICIES, policy_config
 
 SRC, BAK = "111111111111", "222222222222"
 ORG = "o-abcdefghij"
@@ -44,9 +44,9 @@ def runs() -> dict[tuple[str, bool], Stack]:
     out = {}
     for stack in ("dev", "prod"):
         for preview in (True, False):
-            run = offline.run_stack(stack, preview=preview)
+            run = engine.run_stack(stack, preview=preview)
             assert run.ok, run.error
-            out[(stack, preview)] = offline.to_analyzer_resources(run)
+            out[(stack, preview)] = engine.to_analyzer_resources(run)
     return out
 
 

@@ -4,12 +4,12 @@ One pack process per module (`pack` fixture); each test configures it first (`Co
 replaces the whole config, as the CLI sends it once per update).
 
 - GetAnalyzerInfo: every policy, its level, its config schema.
-- A faithful stand-in of the program's resources (`tools.pack_client.standin_stack`) passes, in
-  preview and after deploy, with and without policy config.
+- A faithful stand-in of the program's resources (`tools.preview.pack_client.standin_stack`)
+  passes, in preview and after deploy, with and without policy config.
 - Each mutation is rejected by the right policy: without config (Analyze + AnalyzeStack, the
   accounts inferred from the stack) and with config (the mandatory ones by `Analyze` alone, i.e.
   before anything is created).
-- The real program (`tools.offline`, dev and prod, preview and not) passes; under preview the
+- The real program (`tools.preview.engine`, dev and prod, preview and not) passes; under preview the
   mandatory checks decide (they are not downgraded to "can't run during preview").
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from backup_guard.pack import PACK_NAME
-from tools.pack_client import UNKNOWN, Diagnostic, PolicyPackProcess, standin_stack
-from tools.policy_config import ACCOUNT_POLICIES, policy_config
+from tools.preview.pack_client import UNKNOWN, Diagnostic, PolicyPackProcess, standin_stack
+from tools.stack.policy_config import ACCOUNT_POLICIES, policy_config
 
 SRC, BAK, OTHER = "111111111111", "222222222222", "333333333333"
 

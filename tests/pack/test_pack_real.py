@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from tools.pack_client import UNKNOWN, Diagnostic, PackError, PolicyPackProcess, standin_stack
-from tools.policy_config import policy_config
+from tools.preview.pack_client import (
+    UNKNOWN,
+    Diagnostic,
+    PackError,
+    PolicyPackProcess,
+    standin_stack,
+)
+from tools.stack.policy_config import policy_config
 
 SRC, BAK, OTHER = "111111111111", "222222222222", "333333333333"
 Stack = list[dict[str, Any]]
@@ -47,7 +53,7 @@ def res(stack: Stack, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # The real program (tools/offline.py runs it under mocks, as `pulumi preview`/`up` would)
 
-offline = pytest.importorskip("tools.offline")
+offline = pytest.importorskip("tools.preview.engine")
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from backup_guard import rules, topology
+from backup_guard.values import (
+    UNKNOWN,
+    NotKnownYet,
+    Provider,
+    Resource,
+    is_unknown,
+    parse_arn,
+    string_list,
+)
 from rule_tables import (
     BAK,
     COPY,
@@ -26,18 +37,7 @@ from rule_tables import (
     allow,
     doc,
 )
-
-from backup_guard import rules, topology
-from backup_guard.values import (
-    UNKNOWN,
-    NotKnownYet,
-    Provider,
-    Resource,
-    is_unknown,
-    parse_arn,
-    string_list,
-)
-from tools.pack_client import standin_stack
+from tools.preview.pack_client import standin_stack
 
 # ---------------------------------------------------------------------------------------------
 # vault policy grants source
@@ -530,7 +530,7 @@ def test_topology_matches_key_by_known_arn_after_deploy() -> None:
 
 def test_rules_and_evaluator_import_no_pulumi() -> None:
     """`tools/verify` reuses the evaluator: it must stay free of Pulumi."""
-    policies = Path(__file__).resolve().parent.parent / "policies"
+    policies = Path(__file__).resolve().parents[2] / "policies"
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import backup_guard.iam, backup_guard.rules, backup_guard.topology, backup_guard.values;"

@@ -7,6 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from backup_guard import rules, topology
+from backup_guard.values import (
+    UNKNOWN,
+    Provider,
+    Resource,
+    key_arn,
+)
 from rule_tables import (
     BAK,
     COPY,
@@ -19,14 +27,6 @@ from rule_tables import (
     SRC,
     allow,
     doc,
-)
-
-from backup_guard import rules, topology
-from backup_guard.values import (
-    UNKNOWN,
-    Provider,
-    Resource,
-    key_arn,
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.offline import REPO_ROOT, list_stacks
+from tools.preview.engine import REPO_ROOT, list_stacks
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "policy-preview.yml"
 

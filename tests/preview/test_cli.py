@@ -17,7 +17,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tools.offline import (
+from tools.preview.__main__ import main, parse_overrides
+from tools.preview.engine import (
     REPO_ROOT,
     UNKNOWN,
     OfflineRun,
@@ -25,8 +26,7 @@ from tools.offline import (
     load_stack_config,
     run_stack,
 )
-from tools.preview import main, pack_version, parse_overrides, preview
-from tools.preview_render import (
+from tools.preview.render import (
     PolicyInfo,
     PolicyReport,
     Violation,
@@ -35,8 +35,9 @@ from tools.preview_render import (
     render_text,
     to_document,
 )
+from tools.preview.run import pack_version, preview
 
-SCHEMA = json.loads((REPO_ROOT / "tools" / "preview-schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "tools" / "preview" / "preview-schema.json").read_text())
 
 # The same account as the stack file's source, but a different one: the program then grants
 # 333333333333 while the stack's policy config (from Pulumi.dev.yaml) names 111111111111.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.offline import (
+from tools.preview.engine import (
     UNKNOWN,
     StackNotFound,
     list_stacks,
@@ -20,7 +20,7 @@ from tools.offline import (
     run_stack,
     to_analyzer_resources,
 )
-from tools.preview_config import SECRET_PLACEHOLDER
+from tools.stack.config import SECRET_PLACEHOLDER
 
 TINY_PROJECT = """\
 name: tiny

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tools.pack_client import (
+from tools.preview.pack_client import (
     PackError,
     PolicyPackProcess,
     aws_provider,
     urn_of,
 )
-from tools.pack_launch import (
+from tools.stack.pack_launch import (
     ENGINE_PLACEHOLDER,
     LaunchedPack,
     cli_command,
@@ -25,7 +25,7 @@ from tools.pack_launch import (
     launch_pack,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv"
 
 PROBE = """
@@ -120,12 +120,12 @@ def test_the_launch_imports_neither_pulumi_nor_grpc() -> None:
     # The offline preview launches the pack before importing Pulumi, so that the pack boots
     # while the preview imports Pulumi and runs the program.
     code = (
-        "import sys, tools.pack_launch, tools.preview; "
+        "import sys, tools.stack.pack_launch, tools.preview; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'grpc', 'pulumi', 'google'}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
         check=True,

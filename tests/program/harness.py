@@ -1,6 +1,6 @@
 """The real program (`__main__.py`) under Pulumi mocks, for per-property tests.
 
-A thin view over the offline engine (`tools/offline.py`), which runs the program the way the
+A thin view over the offline engine (`tools/preview/engine.py`), which runs the program the way the
 preview does: mocks that answer like AWS in the account and region of each resource's provider
 (so the copy action can be checked against the backup vault's real ARN), and a monitor that keeps
 what the mocks API does not show (options, parents, dependencies).
@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tools import offline
-from tools.offline import REPO_ROOT as ROOT
-from tools.preview_config import load_stack_config
+from tools.preview import engine
+from tools.preview.engine import REPO_ROOT as ROOT
+from tools.stack.config import load_stack_config
 
 __all__ = ["ROOT", "ProgramRun", "Registration", "run_program", "stack_config"]
 
@@ -24,7 +24,7 @@ __all__ = ["ROOT", "ProgramRun", "Registration", "run_program", "stack_config"]
 class Registration:
     """One resource as the engine would receive it, with its options as attributes."""
 
-    raw: offline.Registration
+    raw: engine.Registration
 
     @property
     def type(self) -> str:
@@ -106,7 +106,7 @@ def run_program(
     overrides: dict[str, Any] = {key: None for key in load_stack_config(stack)}
     overrides.update(config)
     # `--skip-config-validation`: the program's own checks, not the CLI's, are under test.
-    run = offline.run_stack(
+    run = engine.run_stack(
         stack, preview=preview, config_overrides=overrides, skip_config_validation=True
     )
     return ProgramRun(

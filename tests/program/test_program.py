@@ -15,7 +15,7 @@ import pytest
 
 from components.config import ConfigError
 from harness import ProgramRun, Registration, run_program, stack_config
-from tools import preview_config
+from tools.stack import config as config_loader
 
 SOURCE, BACKUP, MANAGEMENT = "111111111111", "222222222222", "000000000000"
 
@@ -585,7 +585,7 @@ def test_a_near_miss_namespace_is_refused_by_the_program_itself(
     # the project's own), so a direct `pulumi up` must refuse what the offline loader refuses:
     # prod's lock under `cross-acount-backup:` would otherwise silently disappear. The offline
     # loader's own refusal is switched off here, so that the program's check is the one tested.
-    monkeypatch.setattr(preview_config, "is_near_miss_namespace", lambda *_: False)
+    monkeypatch.setattr(config_loader, "is_near_miss_namespace", lambda *_: False)
     lock = {"mode": "compliance", "minRetentionDays": 365, "maxRetentionDays": 3650}
     config = {**stack_config("prod"), "cross-acount-backup:vaultLock": lock}
     del config["cross-account-backup:vaultLock"]

@@ -380,7 +380,7 @@ def test_readme_says_which_global_settings_flags_are_set_and_left_alone() -> Non
     # AWS-FACTS: the README must say exactly what the program sets and leaves alone.
     from components.backup import UNMANAGED_FLAGS
 
-    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
     assert '**What it sets:** `isCrossAccountBackupEnabled = "true"`, nothing else.' in readme
     left_alone = readme.split("**What it leaves alone:**")[1].split(" 3. ")[0]
     for flag in UNMANAGED_FLAGS:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tools.policy_config import ACCOUNT_POLICIES, PolicyConfigError, main, policy_config
-from tools.preview import PreviewError, preview
-from tools.preview_config import list_stacks, load_stack_config
+from tools.preview.run import PreviewError, preview
+from tools.stack.config import list_stacks, load_stack_config
+from tools.stack.policy_config import ACCOUNT_POLICIES, PolicyConfigError, main, policy_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def stack_accounts(stack: str) -> tuple[str, str]:

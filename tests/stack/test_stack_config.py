@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from components.config import PlanSettings, SelectionTag, parse_plan, parse_selection_tag
-from tools.policy_config import PolicyConfigError, policy_config
-from tools.preview import PreviewError, main, preview
-from tools.preview_config import (
+from tools.preview.__main__ import main
+from tools.preview.run import PreviewError, preview
+from tools.stack.config import (
     SECRET_EMAIL_PLACEHOLDER,
     SECRET_PLACEHOLDER,
     ConfigValidationError,
@@ -39,8 +39,9 @@ from tools.preview_config import (
     resolve_secrets,
     validate_config_value,
 )
+from tools.stack.policy_config import PolicyConfigError, policy_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NS = "cross-account-backup"
 
 PROJECT = """\
@@ -499,7 +500,7 @@ def test_a_stack_made_by_the_readmes_recipe_passes_the_clis_rules(tmp_path: Path
 def test_the_preview_runs_with_secrets_and_shows_them_as_secret(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tools.preview as preview_module
+    import tools.preview.run as preview_module
 
     secrets = {
         "sourceAccount.externalId": {"secure": "v1:AAAB"},

@@ -51,7 +51,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from tools.preview_config import (
+from tools.stack.config import (
     REPO_ROOT,
     OfflineError,
     StackNotFound,

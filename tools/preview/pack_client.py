@@ -24,7 +24,7 @@ imports only the standard library so that a caller can start the pack before imp
         pack.configure({"backup-vault-policy-grants-source": {"sourceAccountIds": [...]}})
         diags = pack.analyze({"type": ..., "name": ..., "properties": {...}, "provider": {...}})
 
-`python -m tools.pack_client --bench` measures start-up and per-resource analysis times.
+`python -m tools.preview.pack_client --bench` measures start-up and per-resource analysis times.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tools.pack_launch import ENGINE_PLACEHOLDER as ENGINE_PLACEHOLDER
-from tools.pack_launch import ORGANIZATION, LaunchedPack, PackError, launch_pack
+from tools.stack.pack_launch import ENGINE_PLACEHOLDER as ENGINE_PLACEHOLDER
+from tools.stack.pack_launch import ORGANIZATION, LaunchedPack, PackError, launch_pack
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "unknown during preview" value
 
 _LEVELS = {
@@ -196,7 +196,7 @@ class PolicyPackProcess:
 
     @classmethod
     def attach(cls, launched: LaunchedPack, *, startup_timeout: float = 60.0) -> PolicyPackProcess:
-        """Take over a pack started with `tools.pack_launch.launch_pack`: wait for its port,
+        """Take over a pack started with `tools.stack.pack_launch.launch_pack`: wait for its port,
         dial it and configure the stack it was launched for. `stop()` then stops the process."""
         pack = cls(
             launched.pack_dir.resolve(),  # relative to where it was launched from
@@ -358,8 +358,8 @@ def _diagnostics(protos: Iterable[analyzer_pb2.AnalyzeDiagnostic]) -> list[Diagn
 
 
 def standin_stack(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    """`tools.pack_standin.standin_stack` (kept here for the callers that import it here)."""
-    from tools.pack_standin import standin_stack as build
+    """`tools.preview.pack_standin.standin_stack` (here for the callers that import it here)."""
+    from tools.preview.pack_standin import standin_stack as build
 
     return build(*args, **kwargs)
 
@@ -369,7 +369,7 @@ def bench(runs: int = 5, resources: Sequence[Mapping[str, Any]] | None = None) -
     per resource, in seconds, over `runs` starts."""
     if resources is None:
         # The real program's dev stack, run offline as a preview (what `pulumi preview` sends).
-        from tools.offline import run_stack, to_analyzer_resources
+        from tools.preview.engine import run_stack, to_analyzer_resources
 
         resources = to_analyzer_resources(run_stack("dev", preview=True))
     starts, per_resource, stack_times = [], [], []
@@ -395,7 +395,7 @@ def bench(runs: int = 5, resources: Sequence[Mapping[str, Any]] | None = None) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m tools.pack_client --bench [--runs N]`: print timings as JSON."""
+    """`python -m tools.preview.pack_client --bench [--runs N]`: print timings as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bench", action="store_true", help="measure start-up and analysis")
     parser.add_argument("--runs", type=int, default=5)

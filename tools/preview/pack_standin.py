@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.pack_client import UNKNOWN, aws_provider, urn_of
+from tools.preview.pack_client import UNKNOWN, aws_provider, urn_of
 
 
 def _root(account: str) -> str:

@@ -8,7 +8,7 @@ verdicts) to strings. Nothing here runs the program or the pack, so every view i
   its key, plan rules with schedule, lifecycle and copy targets, selection, lock); the policy
   documents in full with `show_policies`; the policy results grouped by policy, with their level;
   the stack outputs; a summary line with counts.
-- `render_json`: the same facts for machines; the shape is `tools/preview-schema.json`.
+- `render_json`: the same facts for machines; the shape is `tools/preview/preview-schema.json`.
 - `render_mermaid`: a Mermaid flowchart of the accounts (subgraphs), vaults, keys, the copy flow
   into the backup account and the way back, and the management account when there is one.
 """
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.offline import UNKNOWN, OfflineRun, Registration, contains_unknown
+from tools.preview.engine import UNKNOWN, OfflineRun, Registration, contains_unknown
 
 #: The version of the `--json` document's shape; bumped on any incompatible change.
 SCHEMA_VERSION = 1
@@ -545,7 +545,7 @@ def summary_line(run: OfflineRun, report: PolicyReport | None) -> str:
 def to_document(
     run: OfflineRun, report: PolicyReport | None, *, timings: dict[str, float] | None = None
 ) -> dict[str, Any]:
-    """The `--json` document (see `tools/preview-schema.json`)."""
+    """The `--json` document (see `tools/preview/preview-schema.json`)."""
     names = _Names(run)
     accounts = group_by_account(run)
     account_of = {r.urn: a for a in accounts for r in a.resources}

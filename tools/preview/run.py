@@ -1,57 +1,49 @@
-"""`make preview`: see and policy-check a stack's plan in every account, offline.
+"""The offline preview's run: see and policy-check a stack's plan in every account.
 
-    python -m tools.preview --stack dev [--show-policies] [--json] [--diagram FILE]
-                            [--policy-pack DIR] [--no-policy] [--timings] [--debug]
+What `pulumi preview --policy-pack policies` would do, with no Pulumi CLI, no cloud and no
+credentials (the command line is `__main__.py`, `python -m tools.preview`):
 
-What `pulumi preview --policy-pack policies` would do and show, with no Pulumi CLI, no cloud and
-no credentials:
-
-1. the stack's config is loaded as Pulumi loads it and the program runs under mocks in preview
-   mode (`tools/offline.py`): ids, ARNs and whatever depends on them are unknown, as in a real
-   preview; each resource lands in the account and region of its explicit provider;
+1. the stack's config is loaded as Pulumi loads it (`tools/stack/`) and the program runs under
+   mocks in preview mode (`tools/preview/engine.py`): ids, ARNs and whatever depends on them are
+   unknown, as in a real preview; each resource lands in the account and region of its explicit
+   provider;
 2. meanwhile the policy pack is started as the CLI starts it (its own process, its analyzer gRPC
-   interface: `tools/pack_client.py`) and configured with the stack's policy config
-   (`tools/policy_config.py`, the same file `make policy-config` writes for `pulumi up`);
+   interface: `tools/stack/pack_launch.py`, `tools/preview/pack_client.py`) and configured with
+   the stack's policy config (`tools/stack/policy_config.py`, the same file `make policy-config`
+   writes for `pulumi up`);
 3. every resource goes through `Analyze`, then the whole stack through `AnalyzeStack`;
-4. the plan is printed as a tree grouped by account, then the policy results grouped by policy,
-   the outputs and a summary line (`tools/preview_render.py`).
-
-Exit codes: 0 no mandatory violation, 1 one or more mandatory violations, 2 the preview could not
-run (unknown stack, bad config — the program's own message —, a program or pack failure).
+4. the caller renders the plan and the policy results (`tools/preview/render.py`).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import json
 import sys
 import time
-import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-# Only Pulumi-free modules at import time: the pack process is spawned first
-# (`tools/pack_launch.py`), and boots while this process imports Pulumi and runs the program.
-from tools.pack_launch import LaunchedPack, PackError, launch_pack
-from tools.preview_config import (
+from tools.stack.config import (
     REPO_ROOT,
     OfflineError,
     StackConfig,
     StackNotFound,
     encode_config,
     mask_secrets,
-    parse_override,
     read_stack_config,
 )
 
+# Only Pulumi-free modules at import time: the pack process is spawned first
+# (`tools/stack/pack_launch.py`), and boots while this process imports Pulumi and runs the program.
+from tools.stack.pack_launch import LaunchedPack, PackError, launch_pack
+
 if TYPE_CHECKING:
-    from tools.offline import OfflineRun
-    from tools.pack_client import PolicyPackProcess
-    from tools.preview_render import PolicyReport, Violation
+    from tools.preview.engine import OfflineRun
+    from tools.preview.pack_client import PolicyPackProcess
+    from tools.preview.render import PolicyReport, Violation
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
@@ -77,12 +69,12 @@ def stack_policy_config(
     stack: str, project_dir: Path = REPO_ROOT, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The policy pack config for `stack`, the one `make policy-config` writes for `pulumi up`
-    (`overrides`: as `python -m tools.policy_config -c`).
+    (`overrides`: as `python -m tools.stack.policy_config -c`).
 
     With it the pack judges each resource on its own (the accounts are named); without it the
     pack infers the accounts from the stack, and must reject the same mistakes.
     """
-    from tools.policy_config import policy_config
+    from tools.stack.policy_config import policy_config
 
     try:
         return dict(policy_config(stack, project_dir, overrides))
@@ -104,7 +96,7 @@ def pack_version(pack_dir: Path, reported: str | None) -> str:
 def _attach(launched: LaunchedPack) -> PolicyPackProcess:
     """The pack spawned before the program ran, its port dialed and the stack configured;
     `PreviewError` if it did not start."""
-    from tools.pack_client import PolicyPackProcess
+    from tools.preview.pack_client import PolicyPackProcess
 
     try:
         return PolicyPackProcess.attach(launched)
@@ -116,8 +108,8 @@ def analyze(
     pack: PolicyPackProcess, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
 ) -> PolicyReport:
     """Analyze each resource, then the stack, as the CLI does during `pulumi preview`."""
-    from tools.offline import to_analyzer_resources
-    from tools.preview_render import PolicyInfo, PolicyReport
+    from tools.preview.engine import to_analyzer_resources
+    from tools.preview.render import PolicyInfo, PolicyReport
 
     resources = to_analyzer_resources(run)
     try:
@@ -164,7 +156,7 @@ def analyze(
 
 
 def _violation(d: Any, info: Mapping[str, Any], version: str, phase: str, urn: str) -> Violation:
-    from tools.preview_render import Violation
+    from tools.preview.render import Violation
 
     return Violation(
         policy_name=d.policy_name,
@@ -265,7 +257,7 @@ def preview(
                 raise PreviewError("pack", str(exc)) from exc
             except OSError as exc:
                 raise PreviewError("pack", f"the policy pack did not start: {exc}") from exc
-        from tools.offline import run_stack  # Pulumi: imported while the pack boots
+        from tools.preview.engine import run_stack  # Pulumi: imported while the pack boots
 
         t_program = time.perf_counter()
         try:
@@ -302,114 +294,3 @@ def preview(
         # it shows in `analysis`.
         timings["packStartup"] = launched.startup_seconds
     return run, report, timings
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m tools.preview",
-        description=(
-            "Offline `pulumi preview --policy-pack policies` of a stack: the program under "
-            "Pulumi mocks, the policy pack over its gRPC interface, no cloud, no credentials."
-        ),
-        epilog="Exit codes: 0 passed, 1 mandatory policy violation, 2 the preview could not run.",
-    )
-    parser.add_argument("--stack", "-s", default="dev", help="the stack (Pulumi.<stack>.yaml)")
-    parser.add_argument(
-        "--show-policies",
-        action="store_true",
-        help="print the policy documents (vault, key, topic, trust) in full",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print JSON (tools/preview-schema.json)"
-    )
-    parser.add_argument(
-        "--diagram", metavar="FILE", type=Path, help="write a Mermaid diagram of the accounts"
-    )
-    parser.add_argument(
-        "--policy-pack",
-        metavar="DIR",
-        type=Path,
-        default=DEFAULT_PACK,
-        help="the policy pack directory (default: policies)",
-    )
-    parser.add_argument(
-        "--config",
-        "-c",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        help=(
-            "override a config value for this preview only (the stack file is not changed). "
-            "A path sets one field and keeps the rest of the stack's value, like `pulumi config "
-            "set --path` (`-c backupPlan.retentionDays=60`; true/false and plain integers are "
-            "typed, the rest are strings). A whole key takes a YAML value and REPLACES the whole "
-            "value (`-c 'backupPlan={retentionDays: 60}'` resets the other fields to their "
-            "defaults); `-c KEY=null` unsets it. The namespace is optional"
-        ),
-    )
-    parser.add_argument("--no-policy", action="store_true", help="skip the policy pack")
-    parser.add_argument("--timings", action="store_true", help="print how long each part took")
-    parser.add_argument(
-        "--debug", action="store_true", help="print the traceback when the program fails"
-    )
-    return parser
-
-
-def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
-    """`-c KEY=VALUE` pairs (`tools.preview_config.parse_override`): a whole key's value is YAML
-    read as the CLI reads YAML; a path's value is typed as `pulumi config set --path` types it."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        try:
-            key, value = parse_override(pair)
-        except OfflineError as exc:
-            raise PreviewError("config", str(exc)) from exc
-        overrides[key] = value
-    return overrides
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    pack_dir = None if args.no_policy else args.policy_pack
-    try:
-        overrides = parse_overrides(args.config)
-        run, report, timings = preview(args.stack, pack_dir=pack_dir, config_overrides=overrides)
-    except PreviewError as exc:
-        if args.json:
-            from tools.preview_render import error_document
-
-            print(
-                json.dumps(error_document(exc.kind, mask_secrets(str(exc)), args.stack), indent=2)
-            )
-        label = {"config": "invalid configuration", "stack": "error"}.get(exc.kind, "error")
-        print(f"{label}: {mask_secrets(str(exc))}", file=sys.stderr)
-        if args.debug and exc.__cause__ is not None:
-            traceback.print_exception(exc.__cause__)
-        return EXIT_ERROR
-
-    from tools.preview_render import render_json, render_mermaid, render_text
-
-    if args.diagram:
-        args.diagram.parent.mkdir(parents=True, exist_ok=True)
-        args.diagram.write_text(mask_secrets(render_mermaid(run)), encoding="utf-8")
-    # Secrets carry placeholders through the program; the reader sees `[secret]`.
-    if args.json:
-        sys.stdout.write(mask_secrets(render_json(run, report, timings=timings)))
-    else:
-        sys.stdout.write(
-            mask_secrets(
-                render_text(
-                    run,
-                    report,
-                    show_policies=args.show_policies,
-                    timings=timings if args.timings else None,
-                )
-            )
-        )
-        if args.diagram:
-            print(f"Diagram: {args.diagram}")
-    return EXIT_VIOLATION if report is not None and report.mandatory else EXIT_OK
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

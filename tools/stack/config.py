@@ -48,7 +48,7 @@ from yaml.nodes import MappingNode, ScalarNode
 from components.config import is_near_miss_namespace
 
 #: The repository root: `Pulumi.yaml`, the stack files and the program's `__main__.py`.
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: What a secret that can't be decrypted offline becomes; the preview prints `[secret]`.
 SECRET_PLACEHOLDER = "offline-secret-placeholder"

@@ -1,6 +1,6 @@
-"""Print the policy pack config of a stack: `python -m tools.policy_config --stack dev`.
+"""Print the policy pack config of a stack: `python -m tools.stack.policy_config --stack dev`.
 
-The stack's config is read exactly as the offline preview reads it (`tools.preview_config`, the
+The stack's config is read exactly as the offline preview reads it (`tools.stack.config`, the
 Pulumi CLI's rules: same loader, same messages) and validated by the program's own config model
 (`components.config.parse_settings`), so a stack `make preview` refuses is refused here with the
 same words. The source and backup account ids go to every policy that takes them, so that the
@@ -8,7 +8,7 @@ pack judges each resource alone and blocks a preview before anything is created;
 compliance-mode `vaultLock` makes `backup-vault-locked` require compliance mode. Used by
 `make policy-config` and `make up`:
 
-    python -m tools.policy_config --stack dev --output out/policy-config.dev.json
+    python -m tools.stack.policy_config --stack dev --output out/policy-config.dev.json
     pulumi preview --policy-pack policies --policy-pack-config out/policy-config.dev.json
 
 With `--output`, the file is written only when the config is valid (never an empty file).
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
-from tools.preview_config import REPO_ROOT, OfflineError, encode_config, parse_override
-from tools.preview_config import read_stack_config as _read_stack_config
+from tools.stack.config import REPO_ROOT, OfflineError, encode_config, parse_override
+from tools.stack.config import read_stack_config as _read_stack_config
 
 REPO = REPO_ROOT
 
@@ -115,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print (or write) the JSON; exit 2 with the preview's message on stderr when the stack's
     config is refused."""
     parser = argparse.ArgumentParser(
-        prog="python -m tools.policy_config", description="Print the policy pack config of a stack."
+        prog="python -m tools.stack.policy_config",
+        description="Print the policy pack config of a stack.",
     )
     parser.add_argument("--stack", "-s", required=True, help="stack name (Pulumi.<stack>.yaml)")
     parser.add_argument(
