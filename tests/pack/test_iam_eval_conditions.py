@@ -1,6 +1,6 @@
 """Table tests of the IAM evaluator's conditions (`policies/backup_guard/iam/conditions.py`):
 operators, keys the question fixes, missing keys. The keys issue 9 added, with the AWS page of
-each row, are in `tests/test_iam_conditions.py`."""
+each row, are in `tests/pack/test_iam_conditions.py`."""
 
 from __future__ import annotations
 

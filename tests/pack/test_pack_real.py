@@ -1,7 +1,8 @@
 """The pack as the CLI runs it (a process over gRPC) on the real program's dev and prod plans
-(`tools/offline.py` runs the program under mocks, as `pulumi preview`/`up` would), with and without
-config; also what a preview with broken grants, an unexpected shape and the deploy-role guards
-the program adds do to the verdicts. The stand-in and its mutations: tests/test_pack_grpc.py."""
+(`tools/preview/engine.py` runs the program under mocks, as `pulumi preview`/`up` would), with
+and without config; also what a preview with broken grants, an unexpected shape and the
+deploy-role guards the program adds do to the verdicts. The stand-in and its mutations:
+tests/pack/test_pack_grpc.py."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def res(stack: Stack, name: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The real program (tools/offline.py runs it under mocks, as `pulumi preview`/`up` would)
+# The real program (tools/preview/engine.py runs it under mocks, as `pulumi preview`/`up` would)
 
 offline = pytest.importorskip("tools.preview.engine")
 

@@ -1,7 +1,7 @@
 """Each rule of the pack as a plain function: good and bad input, verdict and message.
 
 Also the stack inference (`topology`) and the reading of analyzer values (`values`). The pack as
-a process is tested in tests/test_pack_grpc.py.
+a process is tested in tests/pack/test_pack_grpc.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The offline engine (`tools/offline.py`): config loading, recording mocks, repeated runs.
+"""The offline engine (`tools/preview/engine.py`): config loading, recording mocks, repeated runs.
 
 Most tests run a tiny throwaway program written to `tmp_path`, so that they pin the engine's own
 behaviour whatever the real program does; the last ones run the repo's stacks.

@@ -1,4 +1,5 @@
-"""`tools/pack_client.py`, `tools/pack_launch.py`: the pack is launched as the CLI launches it
+"""`tools/preview/pack_client.py`, `tools/stack/pack_launch.py`: the pack is launched as the CLI
+launches it
 (pulumi/pulumi sdk/python/cmd/pulumi-language-python/main.go `RunPlugin`, sdk/python/toolchain
 toolchain.go `ResolveToolchain`, uv.go `newUv`/`Command`), and failures are clear."""
 

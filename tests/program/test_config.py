@@ -496,7 +496,7 @@ def test_lock_retention_bounds_are_inclusive() -> None:
 
 def test_pulumi_yaml_declares_known_keys_with_type_and_description() -> None:
     # Which keys are declared, and with what default, is the CLI's business (a declared key
-    # without a non-null default is required): tests/test_stack_config.py.
+    # without a non-null default is required): tests/stack/test_stack_config.py.
     import yaml
 
     from components.config import KNOWN_KEYS

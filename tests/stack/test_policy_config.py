@@ -1,4 +1,4 @@
-"""`tools/policy_config.py`: the pack config of a stack, read by the preview's own loader and
+"""`tools/stack/policy_config.py`: the pack config of a stack, read by the preview's own loader and
 refused with the preview's own messages (issue 10, item 10)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The stack-config emulation (`tools/preview_config.py`) against the Pulumi CLI's own rules.
+"""The stack-config emulation (`tools/stack/config.py`) against the Pulumi CLI's own rules.
 
 Every rule names the source it mirrors, read in pulumi/pulumi (commit 1b59498, Aug 2026) and in
 gopkg.in/yaml.v3 v3.0.1 (the YAML library of pulumi's `sdk/go/common/encoding/marshal.go`).

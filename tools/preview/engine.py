@@ -20,8 +20,8 @@ What `pulumi preview` / `pulumi up` would do, done in-process:
   for every registration and returns an `OfflineRun`: resources in registration order, the stack
   outputs and the exception the program raised, if any. It resets the Pulumi runtime's global state
   first, so that it can be called any number of times in one process (dev, then prod, ...).
-- `to_analyzer_resources` turns a run into the plain dicts `tools/pack_client.py` sends to a policy
-  pack, with unknown values as `UNKNOWN` (the sentinel the CLI sends on the wire).
+- `to_analyzer_resources` turns a run into the plain dicts `tools/preview/pack_client.py` sends to a
+  policy pack, with unknown values as `UNKNOWN` (the sentinel the CLI sends on the wire).
 
 Nothing here is specific to this repo's program: tests run it on throwaway programs too.
 """
@@ -704,7 +704,7 @@ def _analyzer_provider(run: OfflineRun, reference: str) -> dict[str, Any] | None
 
 
 def to_analyzer_resources(run: OfflineRun) -> list[dict[str, Any]]:
-    """Every registered resource as the plain dict `tools/pack_client.py` sends to the pack.
+    """Every registered resource as the plain dict `tools/preview/pack_client.py` sends to the pack.
 
     `{"type", "urn", "name", "properties", "options", "provider", "parent",
     "propertyDependencies"}`, in registration order, providers and components included (the CLI

@@ -5,8 +5,8 @@ analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python
 
 - it reads `PulumiPolicy.yaml` (runtime `python`, option `toolchain: uv`), then starts
   `<repo>/.venv/bin/python -u -m pulumi.policy <engine-address> <pack-dir>` with the pack
-  directory as working directory (`tools/pack_launch.py` has the sources); `pulumi.policy` runs
-  its `__main__.py`, whose `PolicyPack(...)` serves gRPC;
+  directory as working directory (`tools/stack/pack_launch.py` has the sources); `pulumi.policy`
+  runs its `__main__.py`, whose `PolicyPack(...)` serves gRPC;
 - the environment is the CLI's plus `PULUMI_CONFIG` (the stack config as JSON), and
   `PULUMI_ORGANIZATION`, `PULUMI_PROJECT`, `PULUMI_STACK`, `PULUMI_DRY_RUN`;
 - the pack writes its port on the first line of stdout; the CLI dials `127.0.0.1:<port>`;
@@ -16,7 +16,7 @@ analyzer_plugin.go`, `NewPolicyAnalyzer`, and the `pulumi-analyzer-policy-python
 
 This module does the same with the interpreter the CLI would pick (the repo's `.venv`, which has
 `pulumi-policy` installed) and no engine: the engine address is a placeholder the pack never dials.
-The launch itself (command, environment, port line, stderr) is `tools/pack_launch.py`, which
+The launch itself (command, environment, port line, stderr) is `tools/stack/pack_launch.py`, which
 imports only the standard library so that a caller can start the pack before importing Pulumi;
 `PolicyPackProcess.attach` then takes the launched pack over.
 

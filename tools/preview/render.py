@@ -1,4 +1,5 @@
-"""What `tools/preview.py` shows: the text a `pulumi preview` reader expects, JSON, and a diagram.
+"""What `python -m tools.preview` shows: the text a `pulumi preview` reader expects, JSON, and a
+diagram.
 
 Pure functions from an `OfflineRun` (the program under mocks) and a `PolicyReport` (the pack's
 verdicts) to strings. Nothing here runs the program or the pack, so every view is testable alone.

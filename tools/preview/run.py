@@ -230,7 +230,7 @@ def preview(
     """
     t0 = time.perf_counter()
     try:
-        # The -c overrides first, then the CLI's checks (tools/preview_config.py).
+        # The -c overrides first, then the CLI's checks (tools/stack/config.py).
         loaded = read_stack_config(stack, project_dir, config_overrides)
         project = loaded.project
         stack_config = loaded.config

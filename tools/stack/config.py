@@ -1,6 +1,7 @@
 """The stack configuration as the Pulumi CLI reads it: the one emulation every offline entry point
 shares (`make preview`, `make policy-config`, `tools.verify`, the tests). No Pulumi import, so it
-loads in a blink (`tools/preview.py` starts the policy pack before it pays for importing Pulumi).
+loads in a blink (`tools/preview/run.py` starts the policy pack before it pays for importing
+Pulumi).
 
 Each rule below is the CLI's, read in its source (pulumi/pulumi; the tests cite file and function):
 

@@ -30,11 +30,11 @@ pulumi.policy <engine> <repo>/policies` in `<repo>/policies`, with the repo's lo
 dependencies: `requirements.txt` plays no part. This module does exactly that, except the
 `uv sync --inexact` step (`make setup` has synced the same virtualenv with `--frozen`; syncing
 here could rewrite the lock). The gRPC side (dialing the port, `ConfigureStack`, the analyzer
-calls) is `PolicyPackProcess` in `tools/pack_client.py`, which takes over a launched pack with
-`attach`.
+calls) is `PolicyPackProcess` in `tools/preview/pack_client.py`, which takes over a launched pack
+with `attach`.
 
 It imports nothing but the standard library on purpose (PyYAML, to read `PulumiPolicy.yaml`,
-only inside `runtime_options`): `tools/preview.py` launches the pack
+only inside `runtime_options`): `tools/preview/__main__.py` launches the pack
 before it imports Pulumi and gRPC (about a second), so that the pack's boot overlaps that import
 and the program's run. For the same reason its two threads (the port reader, the stderr drain)
 import nothing: two threads importing Pulumi at once break Pulumi's circular imports.
