@@ -49,9 +49,9 @@ lint: lint-workflows ## ruff lint + format check, zizmor on the CI workflow
 lint-workflows: $(VENV_STAMP) ## zizmor, offline (no GitHub API calls), on .github/workflows
 	$(UV) run --frozen zizmor --offline --no-progress .github/workflows
 
-# The type checker's hook: not part of `lint` yet (its configuration and fixes come separately).
-typecheck: $(VENV_STAMP) ## mypy on the program, components and tools (not yet in lint)
-	$(UV) run --frozen mypy __main__.py components tools
+
+typecheck: $(VENV_STAMP) ## mypy (configured in pyproject.toml): program, components, tools, pack
+	$(UV) run --frozen mypy
 
 format: $(VENV_STAMP) ## ruff format + autofix
 	$(UV) run --frozen ruff format .

@@ -20,7 +20,7 @@ from tools.preview.engine import (
     run_stack,
     to_analyzer_resources,
 )
-from tools.stack.config import SECRET_PLACEHOLDER
+from tools.stack.secrets import SECRET_PLACEHOLDER
 
 TINY_PROJECT = """\
 name: tiny

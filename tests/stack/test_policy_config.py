@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tools.preview.run import PreviewError, preview
-from tools.stack.config import list_stacks, load_stack_config
+from tools.stack.config import load_stack_config
 from tools.stack.policy_config import ACCOUNT_POLICIES, PolicyConfigError, main, policy_config
+from tools.stack.project import list_stacks
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -20,26 +20,23 @@ from components.config import PlanSettings, SelectionTag, parse_plan, parse_sele
 from tools.preview.__main__ import main
 from tools.preview.run import PreviewError, preview
 from tools.stack.config import (
-    SECRET_EMAIL_PLACEHOLDER,
-    SECRET_PLACEHOLDER,
-    ConfigValidationError,
-    OfflineError,
-    SecretNotDecrypted,
-    coerce_path_value,
     encode_config,
     go_json,
-    list_stacks,
-    load_project,
     load_stack_config,
-    parse_override,
-    parse_property_path,
-    parse_yaml,
-    project_declarations,
     read_stack_config,
     resolve_secrets,
+)
+from tools.stack.errors import ConfigValidationError, OfflineError, SecretNotDecrypted
+from tools.stack.paths import coerce_path_value, parse_override, parse_property_path
+from tools.stack.policy_config import PolicyConfigError, policy_config
+from tools.stack.project import (
+    list_stacks,
+    load_project,
+    project_declarations,
     validate_config_value,
 )
-from tools.stack.policy_config import PolicyConfigError, policy_config
+from tools.stack.secrets import SECRET_EMAIL_PLACEHOLDER, SECRET_PLACEHOLDER
+from tools.stack.yaml_v3 import parse_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 NS = "cross-account-backup"

@@ -22,7 +22,9 @@ from typing import Any
 # Only Pulumi-free modules at import time: `run` spawns the pack before importing Pulumi.
 from tools.preview import run
 from tools.preview.run import DEFAULT_PACK, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, PreviewError
-from tools.stack.config import OfflineError, mask_secrets, parse_override
+from tools.stack.errors import OfflineError
+from tools.stack.paths import parse_override
+from tools.stack.secrets import mask_secrets
 
 
 def build_parser() -> argparse.ArgumentParser:

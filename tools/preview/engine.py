@@ -51,16 +51,9 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from tools.stack.config import (
-    REPO_ROOT,
-    OfflineError,
-    StackNotFound,
-    encode_config,
-    list_stacks,
-    load_project,
-    load_stack_config,
-    read_stack_config,
-)
+from tools.stack.config import encode_config, load_stack_config, read_stack_config
+from tools.stack.errors import OfflineError, StackNotFound
+from tools.stack.project import REPO_ROOT, list_stacks, load_project
 
 __all__ = [
     "REPO_ROOT",

@@ -26,19 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from tools.stack.config import (
-    REPO_ROOT,
-    OfflineError,
-    StackConfig,
-    StackNotFound,
-    encode_config,
-    mask_secrets,
-    read_stack_config,
-)
+from tools.stack.config import StackConfig, encode_config, read_stack_config
+from tools.stack.errors import OfflineError, StackNotFound
 
 # Only Pulumi-free modules at import time: the pack process is spawned first
 # (`tools/stack/pack_launch.py`), and boots while this process imports Pulumi and runs the program.
 from tools.stack.pack_launch import LaunchedPack, PackError, launch_pack
+from tools.stack.project import REPO_ROOT
+from tools.stack.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from tools.preview.engine import OfflineRun

@@ -26,8 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from components.config import KNOWN_KEYS, NAMESPACE, ConfigError, parse_settings
-from tools.stack.config import REPO_ROOT, OfflineError, encode_config, parse_override
+from tools.stack.config import encode_config
 from tools.stack.config import read_stack_config as _read_stack_config
+from tools.stack.errors import OfflineError
+from tools.stack.paths import parse_override
+from tools.stack.project import REPO_ROOT
 
 REPO = REPO_ROOT
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.stack.config import OfflineError, StackNotFound, load_stack_config
+from tools.stack.config import load_stack_config
+from tools.stack.errors import OfflineError, StackNotFound
 from tools.verify.aws_session import RoleTarget
 from tools.verify.secrets import SecretsUnreadable, config_from_cli, secure_keys
 
