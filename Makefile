@@ -42,16 +42,18 @@ uv-command: ## print the uv command the targets use (for ./run)
 test: $(VENV_STAMP) ## run every test (program under mocks, policy pack over gRPC, tools)
 	$(UV) run --frozen pytest -q
 
-lint: lint-workflows ## ruff lint + format check, zizmor on the CI workflow
+lint: lint-workflows typecheck ## ruff lint + format check, zizmor on the CI workflow, mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
 lint-workflows: $(VENV_STAMP) ## zizmor, offline (no GitHub API calls), on .github/workflows
 	$(UV) run --frozen zizmor --offline --no-progress .github/workflows
 
-
-typecheck: $(VENV_STAMP) ## mypy (configured in pyproject.toml): program, components, tools, pack
+# [tool.mypy] in pyproject.toml names the files; the pack's __main__.py is a second `__main__`
+# module beside the program's, so it is checked on its own.
+typecheck: $(VENV_STAMP) ## mypy (pyproject.toml): program, components, tools, pack
 	$(UV) run --frozen mypy
+	$(UV) run --frozen mypy policies/__main__.py
 
 format: $(VENV_STAMP) ## ruff format + autofix
 	$(UV) run --frozen ruff format .

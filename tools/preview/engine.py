@@ -285,9 +285,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
             if args.typ in _AUTONAMED and "name" not in inputs:
                 inputs["name"] = f"{args.name}-{_hex(urn, 7)}"
 
-            if not args.custom:
-                rid, computed = None, {}
-            else:
+            rid: str | None = None
+            computed: dict[str, Any] = {}
+            if args.custom:
                 rid, computed = self._computed(args.typ, args.name, urn, inputs, account, region)
 
             if self.preview:
@@ -375,7 +375,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> tuple[str, dict[str, Any]]:
         """The id and the attributes AWS computes for a create, for the types the program uses."""
         uid = _stable_uuid(urn)
-        given = inputs.get("name") if isinstance(inputs.get("name"), str) else name
+        named = inputs.get("name")
+        given = named if isinstance(named, str) else name
         p, r, a = PARTITION, region, account
         if typ.startswith(_PROVIDER_PREFIX):
             return uid, {}

@@ -266,7 +266,7 @@ class PolicyPackProcess:
         """GetAnalyzerInfo as a dict: name, version, supportsConfig, policies (name,
         enforcementLevel as a word, description, configSchema, policyType)."""
         info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
-        data = json_format.MessageToDict(info, preserving_proto_field_name=False)
+        data: dict[str, Any] = json_format.MessageToDict(info, preserving_proto_field_name=False)
         for p, proto in zip(data.get("policies", []), info.policies, strict=True):
             p["enforcementLevel"] = _LEVELS[proto.enforcementLevel]
         return data

@@ -147,13 +147,15 @@ def set_config_path(config: dict[str, Any], key: str, value: Any, project: str) 
                 node.append(None)
         elif not isinstance(element, str):
             raise OfflineError(f"{where}: key for a map must be a string")
+        # A list with an int index or a dict with a str key (both checked above).
+        parent: Any = node
         if last:
-            node[element] = value
+            parent[element] = value
             return
-        child = node[element] if isinstance(node, list) else node.get(element)
+        child = parent.get(element) if isinstance(parent, dict) else parent[element]
         if child is None:
             child = [] if isinstance(path[depth + 1], int) else {}
-            node[element] = child
+            parent[element] = child
         elif not isinstance(child, (dict, list)) or isinstance(child, Secure):
             kind = "an array" if isinstance(path[depth + 1], int) else "a map"
             raise OfflineError(f"{where}: expected {kind}")
@@ -170,7 +172,7 @@ def _remove_path(node: Any, path: Sequence[PathElement]) -> None:
             return
     last = path[-1]
     if isinstance(node, dict):
-        node.pop(last, None)  # type: ignore[arg-type]
+        node.pop(last, None)
     elif isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
         del node[last]
 

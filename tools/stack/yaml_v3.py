@@ -166,7 +166,8 @@ def _construct_mapping(loader: _GoYamlLoader, node: MappingNode) -> dict[Any, An
 def _resolve(self: Any, kind: Any, value: Any, implicit: tuple[bool, bool]) -> str:
     if kind is ScalarNode:
         return "tag:go-yaml:plain" if implicit[0] else "tag:yaml.org,2002:str"
-    return yaml.SafeLoader.resolve(self, kind, value, implicit)
+    tag: str = yaml.SafeLoader.resolve(self, kind, value, implicit)
+    return tag
 
 
 _GoYamlLoader.resolve = _resolve  # type: ignore[method-assign]
