@@ -225,9 +225,7 @@ class Verifier:
 
     def _describe_copy(self) -> Mapping[str, Any]:
         backup = self.clients.client("source", "backup")
-        response = self._call(
-            "source", backup.describe_copy_job, CopyJobId=self.state.copy_job_id
-        )
+        response = self._call("source", backup.describe_copy_job, CopyJobId=self.state.copy_job_id)
         job: Mapping[str, Any] = response["CopyJob"]
         return job
 
