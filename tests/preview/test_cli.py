@@ -26,15 +26,9 @@ from tools.preview.engine import (
     load_stack_config,
     run_stack,
 )
-from tools.preview.render import (
-    PolicyInfo,
-    PolicyReport,
-    Violation,
-    group_by_account,
-    render_mermaid,
-    render_text,
-    to_document,
-)
+from tools.preview.json_output import to_document
+from tools.preview.mermaid import render_mermaid
+from tools.preview.render import PolicyInfo, PolicyReport, Violation, group_by_account, render_text
 from tools.preview.run import pack_version, preview
 
 SCHEMA = json.loads((REPO_ROOT / "tools" / "preview" / "preview-schema.json").read_text())

@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except PreviewError as exc:
         if args.json:
-            from tools.preview.render import error_document
+            from tools.preview.json_output import error_document
 
             print(
                 json.dumps(error_document(exc.kind, mask_secrets(str(exc)), args.stack), indent=2)
@@ -112,7 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exception(exc.__cause__)
         return EXIT_ERROR
 
-    from tools.preview.render import render_json, render_mermaid, render_text
+    from tools.preview.json_output import render_json
+    from tools.preview.mermaid import render_mermaid
+    from tools.preview.render import render_text
 
     if args.diagram:
         args.diagram.parent.mkdir(parents=True, exist_ok=True)
