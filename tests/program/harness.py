@@ -1,9 +1,12 @@
 """The real program (`__main__.py`) under Pulumi mocks, for per-property tests.
 
-A thin view over the offline engine (`tools/preview/engine.py`), which runs the program the way the
-preview does: mocks that answer like AWS in the account and region of each resource's provider
-(so the copy action can be checked against the backup vault's real ARN), and a monitor that keeps
-what the mocks API does not show (options, parents, dependencies).
+Pulumi's own pattern (pulumi/examples testing-unit-py/test_testing_with_mocks.py): a
+`pulumi.runtime.Mocks` subclass answering `new_resource` with an id and state, `set_mocks`, then
+the program is imported and its resources inspected. Here the mocks are the offline engine's
+(`tools/preview/engine.py`, `mocks.py`), shared with the preview: they answer like AWS in the
+account and region of each resource's provider (so the copy action can be checked against the
+backup vault's real ARN), and a monitor keeps what the mocks API does not show (options, parents,
+dependencies). This module only adds the options as attributes and lookups by type and name.
 """
 
 from __future__ import annotations
@@ -26,33 +29,9 @@ class Registration:
 
     raw: engine.Registration
 
-    @property
-    def type(self) -> str:
-        return self.raw.type
-
-    @property
-    def name(self) -> str:
-        return self.raw.name
-
-    @property
-    def urn(self) -> str:
-        return self.raw.urn
-
-    @property
-    def inputs(self) -> dict[str, Any]:
-        return self.raw.inputs
-
-    @property
-    def outputs(self) -> dict[str, Any]:
-        return self.raw.outputs
-
-    @property
-    def parent(self) -> str:
-        return self.raw.parent
-
-    @property
-    def dependencies(self) -> list[str]:
-        return self.raw.dependencies
+    def __getattr__(self, name: str) -> Any:
+        # type, name, urn, inputs, outputs, parent, dependencies: the engine's record as is.
+        return getattr(self.raw, name)
 
     @property
     def protect(self) -> bool:
