@@ -42,16 +42,18 @@ uv-command: ## print the uv command the targets use (for ./run)
 test: $(VENV_STAMP) ## run every test (program under mocks, policy pack over gRPC, tools)
 	$(UV) run --frozen pytest -q
 
-lint: lint-workflows ## ruff lint + format check, zizmor on the CI workflow
+lint: lint-workflows typecheck ## ruff lint + format check, zizmor on the CI workflow, mypy
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
 lint-workflows: $(VENV_STAMP) ## zizmor, offline (no GitHub API calls), on .github/workflows
 	$(UV) run --frozen zizmor --offline --no-progress .github/workflows
 
-# The type checker's hook: not part of `lint` yet (its configuration and fixes come separately).
-typecheck: $(VENV_STAMP) ## mypy on the program, components and tools (not yet in lint)
-	$(UV) run --frozen mypy __main__.py components tools
+# [tool.mypy] in pyproject.toml names the files; the pack's __main__.py is a second `__main__`
+# module beside the program's, so it is checked on its own.
+typecheck: $(VENV_STAMP) ## mypy (pyproject.toml): program, components, tools, pack
+	$(UV) run --frozen mypy
+	$(UV) run --frozen mypy policies/__main__.py
 
 format: $(VENV_STAMP) ## ruff format + autofix
 	$(UV) run --frozen ruff format .
@@ -68,7 +70,7 @@ preview-all: $(VENV_STAMP) ## offline preview of every stack; fails at the end i
 
 policy-config: $(VENV_STAMP) ## write the policy pack config of STACK to out/policy-config.$(STACK).json
 	@mkdir -p out
-	$(UV) run --frozen python -m tools.policy_config --stack $(STACK) --output out/policy-config.$(STACK).json
+	$(UV) run --frozen python -m tools.stack.policy_config --stack $(STACK) --output out/policy-config.$(STACK).json
 	@echo "wrote out/policy-config.$(STACK).json"
 
 up: ## real deployment (needs the Pulumi CLI and credentials): pulumi up with the pack enforced

@@ -374,7 +374,7 @@ def parse_account(
     raw = _object(key, value, required=required)
     if raw is None:
         return None
-    allowed = ("accountId", "roleArn", "region", "externalId", "sessionName")
+    allowed: tuple[str, ...] = ("accountId", "roleArn", "region", "externalId", "sessionName")
     if service_linked_role:
         allowed = (*allowed, "createServiceLinkedRole")
     _reject_unknown(key, raw, (*allowed, *extra_keys))

@@ -24,13 +24,13 @@ from typing import Any, Literal
 from components.config import (
     _ACCOUNT_ID,
     ConfigError,
-    check_copy_retentions,
     PlanSettings,
     VaultLockSettings,
     _int,
     _reject_unknown,
     _schedule,
     _timezone,
+    check_copy_retentions,
 )
 
 #: CreateLogicallyAirGappedBackupVault, MinRetentionDays: "The minimum value accepted is 7

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.offline import REPO_ROOT, list_stacks
+from tools.preview.engine import REPO_ROOT, list_stacks
 
 # A policy pack that rejects every vault: a mandatory violation, for which the preview exits 1.
 OBJECTING_PACK = """\
@@ -175,11 +175,11 @@ def test_preview_all_previews_every_stack_then_fails_naming_the_failed(tmp_path:
 # -- item 3: the README's "Adding a stack" recipe ---------------------------------------------
 
 
-# The tests that read the list of stacks (tests/test_preview.py, tests/test_preview_ci.py).
+# The tests that read the list of stacks (tests/preview/test_cli.py, tests/preview/test_ci.py).
 STACK_LIST_TESTS = [
-    "tests/test_preview.py::test_unknown_stack_is_a_clear_error_listing_the_stacks",
-    "tests/test_preview.py::test_json_error_follows_the_schema",
-    "tests/test_preview_ci.py::test_the_matrix_is_the_stack_list_that_the_stacks_job_prints",
+    "tests/preview/test_cli.py::test_unknown_stack_is_a_clear_error_listing_the_stacks",
+    "tests/preview/test_cli.py::test_json_error_follows_the_schema",
+    "tests/preview/test_ci.py::test_the_matrix_is_the_stack_list_that_the_stacks_job_prints",
 ]
 
 

@@ -34,7 +34,7 @@ PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 
 def _bucket_of_plan(plan_props: Mapping[str, Any]) -> str | None:
     channel = plan_props.get("reportDeliveryChannel")
-    name = channel.get("s3BucketName") if hasattr(channel, "get") else None
+    name = channel.get("s3BucketName") if isinstance(channel, Mapping) else None
     return name if isinstance(name, str) and not is_unknown(name) else None
 
 

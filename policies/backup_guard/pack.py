@@ -175,7 +175,7 @@ class GuardDualPolicy(ResourceValidationPolicy, StackValidationPolicy):
         self._stack_types = stack_types  # the resource types the stack check looks at
         self._resource_types = resource_types  # the only types its resource check judges
 
-    def validate(self, args: Any, report_violation: ReportViolation) -> None:  # type: ignore[override]
+    def validate(self, args: Any, report_violation: ReportViolation) -> None:
         config = args.get_config() or {}
         if isinstance(args, StackValidationArgs):
             resources = resources_from_stack(args, self._stack_types)

@@ -262,7 +262,9 @@ class AssumedRoleClients:
                 metadata=metadata, refresh_using=fetch, method="sts-assume-role"
             )
             core = botocore.session.get_session()
-            core._credentials = refreshable  # botocore has no public setter for refreshable ones
+            # botocore has no public setter for refreshable credentials (Session._credentials is
+            # what botocore's own AssumeRole provider chain fills in).
+            core._credentials = refreshable  # type: ignore[attr-defined]
             core.set_config_variable("region", target.region)
             self._sessions[account] = boto3.Session(botocore_session=core)
         return self._sessions[account]
@@ -270,7 +272,8 @@ class AssumedRoleClients:
     def client(self, account: Account, service: str, region: str | None = None) -> Any:
         key = (account, service, region or self.region(account))
         if key not in self._clients:
-            self._clients[key] = self.session(account).client(
+            # types-boto3 overloads `client` per literal service name; `service` is a runtime str.
+            self._clients[key] = self.session(account).client(  # type: ignore[call-overload]
                 service, region_name=key[2], config=RETRY_CONFIG
             )
         return self._clients[key]

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.preview_config import OfflineError, StackNotFound, load_stack_config
+from tools.stack.config import load_stack_config
+from tools.stack.errors import OfflineError, StackNotFound
 from tools.verify.aws_session import RoleTarget
 from tools.verify.secrets import SecretsUnreadable, config_from_cli, secure_keys
 
@@ -217,7 +218,7 @@ def parse_vault_arn(arn: Any, *, key: str) -> VaultRef:
 def read_raw_config(root: Path, stack: str) -> dict[str, Any]:
     """The stack's config without namespace: `Pulumi.yaml` defaults, then `Pulumi.<stack>.yaml`.
 
-    Read the way the offline preview reads it (`tools.preview_config.load_stack_config`); a stack
+    Read the way the offline preview reads it (`tools.stack.config.load_stack_config`); a stack
     file with encrypted secrets is read through the Pulumi CLI instead (`tools.verify.secrets`).
     """
     secret_keys = secure_keys(root, stack)

@@ -218,15 +218,16 @@ class Verifier:
 
     def _describe_backup(self) -> Mapping[str, Any]:
         backup = self.clients.client("source", "backup")
-        return self._call(
+        job: Mapping[str, Any] = self._call(
             "source", backup.describe_backup_job, BackupJobId=self.state.backup_job_id
         )
+        return job
 
     def _describe_copy(self) -> Mapping[str, Any]:
         backup = self.clients.client("source", "backup")
-        return self._call("source", backup.describe_copy_job, CopyJobId=self.state.copy_job_id)[
-            "CopyJob"
-        ]
+        response = self._call("source", backup.describe_copy_job, CopyJobId=self.state.copy_job_id)
+        job: Mapping[str, Any] = response["CopyJob"]
+        return job
 
     def wait(
         self, step: str, describe: Callable[[], Mapping[str, Any]], terminal: frozenset[str]
