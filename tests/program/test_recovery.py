@@ -121,6 +121,21 @@ def test_air_gapped_vault_is_in_backup_account_with_bounds_and_aws_owned_key(
     assert len(lag_run.by_type("aws:kms/key:Key")) == 1  # the source vault's key only
 
 
+def test_air_gapped_vault_arn_is_the_backup_vault_arn_the_copy_rule_names(
+    lag_run: ProgramRun,
+) -> None:
+    # The engine's answer for the vault (tools/preview/mocks.py) is a backup-vault ARN, the IAM
+    # resource type backupVault (Service Authorization Reference, AWS Backup): the same ARN the
+    # program computes for the copy rule, so the exported ARN and the copy target agree.
+    vault = lag_run.one(LAG)
+    arn = "arn:aws:backup:eu-west-1:222222222222:backup-vault:cross-account-backup-dev-copies"
+    assert vault.outputs["arn"] == arn
+    assert lag_run.outputs["backupVaultArn"] == arn
+    (plan,) = lag_run.by_type("aws:backup/plan:Plan")
+    targets = {a["destinationVaultArn"] for r in plan.inputs["rules"] for a in r["copyActions"]}
+    assert targets == {arn}
+
+
 def test_air_gapped_vault_policy_grants_source_copy_and_denies_deletion(
     lag_run: ProgramRun,
 ) -> None:

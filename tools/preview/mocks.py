@@ -342,7 +342,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 else f"arn:{p}:kms:{r}:{a}:key/{target}"
             )
             return given, {"arn": f"arn:{p}:kms:{r}:{a}:{given}", "targetKeyArn": key_arn}
-        if typ == "aws:backup/vault:Vault":
+        # A logically air-gapped vault is a backup vault too: the IAM resource type backupVault,
+        # arn:...:backup-vault:NAME (Service Authorization Reference, AWS Backup resource types).
+        if typ in (
+            "aws:backup/vault:Vault",
+            "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+        ):
             return given, {
                 "arn": f"arn:{p}:backup:{r}:{a}:backup-vault:{given}",
                 "recoveryPoints": 0,
