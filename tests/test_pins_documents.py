@@ -132,9 +132,7 @@ def test_source_vault_key_policy_whole(partition: str, src_region: str, bak_regi
 
 
 @pytest.mark.parametrize(("partition", "src_region", "bak_region"), PARTITIONS)
-def test_backup_vault_access_policy_whole(
-    partition: str, src_region: str, bak_region: str
-) -> None:
+def test_backup_vault_access_policy_whole(partition: str, src_region: str, bak_region: str) -> None:
     source, backup = accounts(partition, src_region, bak_region)
     assert documents.backup_vault_access_policy(source=source, backup=backup) == {
         "Version": "2012-10-17",
@@ -174,9 +172,7 @@ def test_backup_vault_access_policy_whole(
 
 
 @pytest.mark.parametrize(("partition", "src_region", "bak_region"), PARTITIONS)
-def test_source_vault_access_policy_whole(
-    partition: str, src_region: str, bak_region: str
-) -> None:
+def test_source_vault_access_policy_whole(partition: str, src_region: str, bak_region: str) -> None:
     _, backup = accounts(partition, src_region, bak_region)
     assert documents.source_vault_access_policy(backup=backup) == {
         "Version": "2012-10-17",
@@ -193,9 +189,7 @@ def test_source_vault_access_policy_whole(
 
 
 @pytest.mark.parametrize(("partition", "src_region", "bak_region"), PARTITIONS)
-def test_notification_topic_policy_whole(
-    partition: str, src_region: str, bak_region: str
-) -> None:
+def test_notification_topic_policy_whole(partition: str, src_region: str, bak_region: str) -> None:
     source, _ = accounts(partition, src_region, bak_region)
     arn = documents.topic_arn(source, "backup-notices")
     assert arn == f"arn:{partition}:sns:{src_region}:111111111111:backup-notices"

@@ -21,7 +21,9 @@ def main(argv: list[str]) -> int:
     lay_out()
     started = time.monotonic()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    code = subprocess.call([sys.executable, "-m", "mutmut", *(argv or ["run"])], cwd=WORK_DIR, env=env)
+    code = subprocess.call(
+        [sys.executable, "-m", "mutmut", *(argv or ["run"])], cwd=WORK_DIR, env=env
+    )
     print(f"mutmut run: exit {code}, {time.monotonic() - started:.0f} s wall clock")
     if code != 0:
         return code

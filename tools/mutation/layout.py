@@ -78,7 +78,9 @@ def lay_out(work_dir: Path = WORK_DIR) -> Path:
     for name in ("backup_guard", "components", "tools", "tests"):
         shutil.rmtree(work_dir / name, ignore_errors=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(REPO_ROOT / "policies" / "backup_guard", work_dir / "backup_guard", ignore=ignore)
+    shutil.copytree(
+        REPO_ROOT / "policies" / "backup_guard", work_dir / "backup_guard", ignore=ignore
+    )
     shutil.copytree(REPO_ROOT / "components", work_dir / "components", ignore=ignore)
     shutil.copytree(REPO_ROOT / "tools", work_dir / "tools", ignore=ignore)
     for stack_file in REPO_ROOT.glob("Pulumi*.yaml"):
