@@ -17,7 +17,7 @@ References (one per row group below):
   https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
 - [sts] STS AssumeRole (RoleSessionName 2-64, ExternalId 2-1224):
   https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
-- [arn] IAM identifiers / ARN formats, partitions aws, aws-cn, aws-us-gov; account ids are 12 digits:
+- [arn] IAM identifiers, ARN formats of the partitions aws, aws-cn, aws-us-gov; 12-digit ids:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
 """
 

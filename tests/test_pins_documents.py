@@ -88,11 +88,7 @@ def test_backup_vault_key_policy_whole(partition: str, src_region: str, bak_regi
                 "Principal": {"AWS": "*"},
                 "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"],
                 "Resource": "*",
-                "Condition": {
-                    "StringNotEqualsIgnoreCase": {
-                        "aws:PrincipalArn": f"arn:{partition}:iam::222222222222:role/ops/Backup-Deployer"
-                    }
-                },
+                "Condition": {"StringNotEqualsIgnoreCase": {"aws:PrincipalArn": backup.role_arn}},
             },
         ],
     }
@@ -161,11 +157,7 @@ def test_backup_vault_access_policy_whole(partition: str, src_region: str, bak_r
                     "backup:DeleteBackupVaultLockConfiguration",
                 ],
                 "Resource": "*",
-                "Condition": {
-                    "StringNotEqualsIgnoreCase": {
-                        "aws:PrincipalArn": f"arn:{partition}:iam::222222222222:role/ops/Backup-Deployer"
-                    }
-                },
+                "Condition": {"StringNotEqualsIgnoreCase": {"aws:PrincipalArn": backup.role_arn}},
             },
         ],
     }
