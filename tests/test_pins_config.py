@@ -640,3 +640,33 @@ def test_aws_reserved_deploy_role() -> None:
         "everyone out of PutKeyPolicy for ever; use a role the account owns, e.g. "
         "arn:aws:iam::222222222222:role/backup-deployer"
     )
+
+
+# --- the end anchor: `$` matches before a trailing newline; the whole value must match -------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "remedy"),
+    [
+        ("accountId", "111111111111\n", ID_MSG),
+        (
+            "roleArn",
+            SRC_ROLE + "\n",
+            "must be an IAM role ARN like arn:aws:iam::111111111111:role/backup-deployer",
+        ),
+        ("region", "eu-west-1\n", "must be an AWS region code such as eu-west-1 or us-east-1"),
+        ("sessionName", "ab\n", "must be 2-64 characters of letters, digits and +=,.@-"),
+        ("externalId", "ab\n", "must be 2-1224 characters of letters, digits and +=,.@:/-"),
+    ],
+)
+def test_trailing_newline_is_refused(field: str, value: str, remedy: str) -> None:
+    raw = {**BASE["sourceAccount"], field: value}
+    assert message(parse_account, "sourceAccount", raw) == (
+        f"invalid config {NS}:sourceAccount.{field} = {value!r}: {remedy}"
+    )
+
+
+def test_tag_key_trailing_newline_is_refused() -> None:
+    assert message(parse_selection_tag, {"key": "Backup\n"}) == (
+        f"invalid config {NS}:selectionTag.key = 'Backup\\n': {TAG_KEY_MSG}"
+    )
