@@ -177,6 +177,7 @@ ID_MSG = 'must be 12 digits, e.g. "111111111111"'
 @pytest.mark.parametrize(
     "account_id",
     ["11111111111", "1111111111111", "x111111111111", "111111111111x", "11111111111\n"],
+    ids=["11-digits", "13-digits", "leading-x", "trailing-x", "11-digits-newline"],
 )
 def test_account_id_not_12_digits(account_id: str) -> None:
     raw = {**BASE["sourceAccount"], "accountId": account_id}
@@ -658,6 +659,7 @@ def test_aws_reserved_deploy_role() -> None:
         ("sessionName", "ab\n", "must be 2-64 characters of letters, digits and +=,.@-"),
         ("externalId", "ab\n", "must be 2-1224 characters of letters, digits and +=,.@:/-"),
     ],
+    ids=["accountId", "roleArn", "region", "sessionName", "externalId"],
 )
 def test_trailing_newline_is_refused(field: str, value: str, remedy: str) -> None:
     raw = {**BASE["sourceAccount"], field: value}
