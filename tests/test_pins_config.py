@@ -33,6 +33,7 @@ from components.config import (
     ConfigError,
     PlanSettings,
     SelectionTag,
+    is_near_miss_namespace,
     parse_account,
     parse_plan,
     parse_selection_tag,
@@ -671,4 +672,40 @@ def test_trailing_newline_is_refused(field: str, value: str, remedy: str) -> Non
 def test_tag_key_trailing_newline_is_refused() -> None:
     assert message(parse_selection_tag, {"key": "Backup\n"}) == (
         f"invalid config {NS}:selectionTag.key = 'Backup\\n': {TAG_KEY_MSG}"
+    )
+
+
+# --- near-miss namespaces (a key under a misspelt namespace is never read) -------------------
+
+
+@pytest.mark.parametrize(
+    ("namespace", "near_miss"),
+    [
+        ("cross-account-backup", False),  # the project itself
+        ("Cross_Account_Backup", True),  # same letters and digits
+        ("crossaccountbackup", True),
+        ("cross-acount-backup", True),  # difflib ratio 0.97
+        ("cross-account-bxxxup", True),  # ratio 34/40 = 0.85: the bound is inclusive
+        ("CROSS-ACCOUNT-BXXXUP", True),  # compared in lower case
+        ("cross-account-bxxxxp", False),  # ratio 0.80
+        ("aws", False),
+    ],
+)
+def test_near_miss_namespace(namespace: str, near_miss: bool) -> None:
+    assert is_near_miss_namespace(namespace) is near_miss
+
+
+def test_near_miss_of_another_project() -> None:
+    assert is_near_miss_namespace("my-projekt", "my-project") is True
+    assert is_near_miss_namespace("cross-acount-backup", "my-project") is False
+
+
+def test_config_error_keeps_its_parts() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_plan({"retentionDays": 0})
+    err = caught.value
+    assert (err.key, err.value, err.valid) == (
+        "backupPlan.retentionDays",
+        0,
+        "must be a whole number >= 1",
     )
