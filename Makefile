@@ -18,7 +18,7 @@ UV := $(shell command -v uv 2>/dev/null || { $(PYTHON) -m uv --version >/dev/nul
 RUN := $(UV) run --frozen python -m
 VENV_STAMP := .venv/.synced
 
-.PHONY: help setup test lint lint-workflows typecheck format preview preview-all up verify policy-config clean uv-command
+.PHONY: help setup test lint lint-workflows typecheck format preview preview-all up verify policy-config mutation clean uv-command
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/; s/[$$][(]STACK[)]/<STACK>/g' | \
@@ -80,6 +80,12 @@ up: ## real deployment (needs the Pulumi CLI and credentials): pulumi up with th
 
 verify: $(VENV_STAMP) ## prove a deployed stack's cross-account copy end to end (needs AWS credentials)
 	@$(RUN) tools.verify --stack $(STACK) --resource-arn "$(RESOURCE_ARN)" $(ARGS)
+
+# Not in CI: tens of minutes on two cores (docs/testing.md). The mutation group (mutmut) is
+# installed on first use only; `make mutation ARGS="run backup_guard.iam*"` narrows the run,
+# `make mutation ARGS=results` lists the survivors, `ARGS="show NAME"` shows one.
+mutation: $(VENV_STAMP) ## mutation testing (mutmut) of the pack, config and documents; see docs/testing.md
+	nice -n 15 $(UV) run --frozen --group mutation python -m tools.mutation $(ARGS)
 
 clean: ## remove the environments (.venv, .tools) and outputs
 	rm -rf .venv $(TOOLS) .pytest_cache .ruff_cache

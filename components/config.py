@@ -350,7 +350,9 @@ def _optional_int(key: str, value: Any, *, minimum: int) -> int | None:
 
 
 def _str(key: str, value: Any, pattern: re.Pattern[str], valid: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    # fullmatch: `$` also matches before a trailing newline, so `match` let "eu-west-1\n" (a
+    # YAML block scalar) through into ARNs and policies.
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise ConfigError(key, value, valid)
     return value
 

@@ -72,7 +72,7 @@ def _document(props: Mapping[str, Any], subject: str) -> tuple[iam.PolicyDocumen
     if raw is None or raw == "":
         return None, f"{subject} has no policy document"
     try:
-        return iam.parse_policy(raw), ""
+        return iam.parse_policy(raw, require_resource=True), ""
     except iam.PolicyDocumentError as e:
         return None, f"{subject} is not a valid policy: {e}"
 

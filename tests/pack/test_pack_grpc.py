@@ -349,7 +349,15 @@ MUTATIONS: list[tuple[str, Callable[[Stack], None], dict[str, str], bool]] = [
         "backup-key-open-principal",
         edit_policy(
             "backup-vault-key",
-            _append({"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": "kms:*"}),
+            _append(
+                {
+                    "Sid": "Open",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ),
         ),
         {"backup-policy-no-open-principal": "statement 'Open' lets any principal in"},
         True,

@@ -52,7 +52,10 @@ def test_vault_policy_grants_source_passes_when_source_root_is_allowed() -> None
 
 def test_vault_policy_explicit_deny_names_the_statement() -> None:
     msgs = rules.vault_policy_grants_source(
-        doc(allow(SRC), {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*"}),
+        doc(
+            allow(SRC),
+            {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"},
+        ),
         subject="vault policy of `backup-vault`",
         source_accounts=[SRC],
     )
@@ -74,7 +77,15 @@ def test_vault_policy_missing_account_is_reported_per_account() -> None:
 def test_vault_policy_role_only_grant_is_not_proof() -> None:
     role = f"arn:aws:iam::{SRC}:role/backup"
     msgs = rules.vault_policy_grants_source(
-        doc({"Sid": "RoleOnly", "Effect": "Allow", "Principal": {"AWS": role}, "Action": COPY}),
+        doc(
+            {
+                "Sid": "RoleOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": COPY,
+                "Resource": "*",
+            }
+        ),
         subject="vault policy of `v`",
         source_accounts=[SRC],
     )
@@ -172,7 +183,13 @@ def test_destination_key_policy_deny_decrypt() -> None:
     msgs = rules.vault_key_policy_grants_source(
         doc(
             allow(SRC, KEY_USE),
-            {"Sid": "NoDecrypt", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt"},
+            {
+                "Sid": "NoDecrypt",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            },
         ),
         subject="key policy of `k`",
         source_accounts=[SRC],
@@ -232,7 +249,8 @@ def test_source_key_policy_needs_create_grant_for_the_backup_account() -> None:
 
 def test_no_wildcard_principal() -> None:
     open_ = rules.no_wildcard_principal(
-        doc({"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": COPY}), subject="p"
+        doc({"Sid": "Open", "Effect": "Allow", "Principal": "*", "Action": COPY, "Resource": "*"}),
+        subject="p",
     )
     scoped = rules.no_wildcard_principal(
         doc(
@@ -241,6 +259,7 @@ def test_no_wildcard_principal() -> None:
                 "Effect": "Allow",
                 "Principal": "*",
                 "Action": COPY,
+                "Resource": "*",
                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}},
             }
         ),

@@ -313,6 +313,7 @@ def test_vault_policy_as_aws_backup_decides(
                     "Effect": "Allow",
                     "Principal": "*",
                     "Action": COPY,
+                    "Resource": "*",
                     "Condition": {
                         "ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}
                     },
@@ -335,7 +336,7 @@ def test_no_wildcard_principal_judges_allows_only(
 
 def test_bare_string_principal_is_not_a_policy() -> None:
     msgs = rules.vault_policy_grants_source(
-        doc({"Sid": "Bare", "Effect": "Allow", "Principal": SRC, "Action": COPY}),
+        doc({"Sid": "Bare", "Effect": "Allow", "Principal": SRC, "Action": COPY, "Resource": "*"}),
         subject="vault policy of `v`",
         source_accounts=[SRC],
     )

@@ -122,8 +122,16 @@ def _parse_condition(value: Any, where: str) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def parse_policy(doc: PolicyDocument | str | bytes | Mapping[str, Any]) -> PolicyDocument:
-    """Parse and normalize a policy document; raise `PolicyDocumentError` if it is not one."""
+def parse_policy(
+    doc: PolicyDocument | str | bytes | Mapping[str, Any], *, require_resource: bool = False
+) -> PolicyDocument:
+    """Parse and normalize a policy document; raise `PolicyDocumentError` if it is not one.
+
+    `require_resource`: every statement must have `Resource` or `NotResource`, as IAM requires
+    of a resource policy (IAM JSON reference, "Resource": "Statements must include either a
+    Resource or a NotResource element"; KMS "Key policies": Resource is required, "*" = this
+    key). Off for a role's trust policy, the one kind of policy that has no Resource.
+    """
     if isinstance(doc, PolicyDocument):
         return doc
     if isinstance(doc, str | bytes):
@@ -166,6 +174,11 @@ def parse_policy(doc: PolicyDocument | str | bytes | Mapping[str, Any]) -> Polic
         if "Principal" not in st and "NotPrincipal" not in st:
             raise PolicyDocumentError(
                 f"{where}: missing Principal (or NotPrincipal), required in a resource policy"
+            )
+        if require_resource and "Resource" not in st and "NotResource" not in st:
+            raise PolicyDocumentError(
+                f"{where}: missing Resource (or NotResource), required in every statement of a "
+                'vault or key policy ("*" means the vault or key itself)'
             )
         statements.append(
             Statement(

@@ -142,14 +142,16 @@ def principal_applies(st: Statement, account: str, arn: str | None, partition: s
     if st.principal is not None:
         if "*" in st.principal:
             return Match(Tri.YES)
-        best = Match(Tri.NO)
+        some = []  # principals of the account named one by one: the reason names them all
         for entry in st.principal.get("AWS", []):
             m = _principal_entry(entry, account, arn, partition)
             if m.state is Tri.YES:
                 return m
             if m.state is Tri.MAYBE:
-                best = m
-        return best
+                some.append(entry)
+        if some:
+            return Match(Tri.MAYBE, f"grants only {' and '.join(some)}, not the account {account}")
+        return Match(Tri.NO)
     # NotPrincipal: the statement applies to everyone except the listed principals.
     assert st.not_principal is not None
     if "*" in st.not_principal or "*" in st.not_principal.get("AWS", []):

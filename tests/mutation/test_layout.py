@@ -1,0 +1,38 @@
+"""`tools/mutation`'s working copy: the files it copies exist, and mutated modules sit under the
+names the tests import (otherwise every mutant would "survive" unnoticed)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from tools.mutation import layout
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_listed_test_file_exists() -> None:
+    present = {p.name for p in (REPO / "tests").rglob("*.py")}
+    missing = [name for name in layout.TEST_FILES if name not in present]
+    assert missing == []
+
+
+def test_working_copy_has_the_import_names(tmp_path: Path) -> None:
+    work = layout.lay_out(tmp_path / "work")
+    assert (work / "backup_guard" / "iam" / "evaluate.py").is_file()
+    assert (work / "components" / "config.py").is_file()
+    assert (work / "tests" / "test_pins_iam.py").is_file()
+    # Every listed file and pin file is copied, flat, from its folder under tests/.
+    for name in layout.TEST_FILES:
+        assert (work / "tests" / name).is_file(), name
+    pins = sorted(p.name for p in (REPO / "tests").rglob("test_pins_*.py"))
+    assert len(pins) == 5
+    assert sorted(p.name for p in (work / "tests").glob("test_pins_*.py")) == pins
+    config = tomllib.loads((work / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["mutmut"]["source_paths"] == [
+        "backup_guard/",
+        "components/config.py",
+        "components/documents.py",
+    ]
+    assert config["tool"]["mutmut"]["do_not_mutate"] == ["backup_guard/pack.py"]
+    assert config["tool"]["mutmut"]["process_isolation"] == "forkserver"
