@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 if TYPE_CHECKING:
     from components.recovery_config import RecoverySettings
+    from components.sources_config import OrganizationSettings, SourceSettings
 
 NAMESPACE = "cross-account-backup"
+
+T = TypeVar("T")
 
 #: Every key the program reads, without namespace. Anything else under the namespace is a typo.
 KNOWN_KEYS = (
     "sourceAccount",
+    # Issue 12 (components.sources_config): many workload accounts, organization-scoped grants.
+    "sourceAccounts",
+    "organization",
     "backupAccount",
     "managementAccount",
     "backupPlan",
@@ -252,6 +258,45 @@ class StackSettings:
     by hand (`parse_settings` always sets it)."""
     selection: SelectionSettings | None = None
     """`selection` (the richer form); None: the single `selectionTag`."""
+    sources: tuple[SourceSettings, ...] = ()
+    """Issue 12: every source account with its own plan and selection, in the order configured.
+    `source`, `plan`, `selection_tag` and `selection` are the first one's. Empty only where a
+    caller builds settings by hand: `all_sources` then stands for `source`."""
+    many_sources: bool = False
+    """True with `sourceAccounts` (the list form): resources of a source are named after its
+    account id. False with `sourceAccount`: the names of a single-source stack, unchanged."""
+    organization: OrganizationSettings | None = None
+    """`organization`: the backup vault and key grant by organization instead of by account."""
+
+    @property
+    def all_sources(self) -> tuple[SourceSettings, ...]:
+        if self.sources:
+            return self.sources
+        from components.sources_config import SourceSettings
+
+        return (
+            SourceSettings(
+                account=self.source,
+                plan=self.plan,
+                selection_tag=self.selection_tag,
+                selection=self.selection,
+                config_key="sourceAccount",
+            ),
+        )
+
+    @property
+    def source_accounts(self) -> tuple[AccountSettings, ...]:
+        return tuple(source.account for source in self.all_sources)
+
+    def for_source(self, source: SourceSettings) -> StackSettings:
+        """These settings seen from one source: its account, plan and selection."""
+        return replace(
+            self,
+            source=source.account,
+            plan=source.plan,
+            selection_tag=source.selection_tag,
+            selection=source.selection,
+        )
 
     @property
     def name_prefix(self) -> str:
@@ -277,7 +322,7 @@ class StackSettings:
 
     @property
     def cross_region(self) -> bool:
-        return self.source.region != self.backup.region
+        return any(a.region != self.backup.region for a in self.source_accounts)
 
 
 def vault_arn(account: AccountSettings, vault_name: str) -> str:
@@ -1123,8 +1168,26 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
     for key in raw:
         if key not in KNOWN_KEYS:
             raise ConfigError(key, raw[key], f"unknown key; valid keys: {', '.join(KNOWN_KEYS)}")
-    source = parse_account(
-        "sourceAccount", raw.get("sourceAccount", _MISSING), service_linked_role=True
+    from components.sources_config import (
+        parse_organization,
+        parse_sources,
+        refuse_both_forms,
+    )
+
+    refuse_both_forms(raw)
+    many = raw.get("sourceAccounts") is not None
+    if not many and raw.get("sourceAccount") is None:
+        # Pulumi.yaml declares neither key (either may be the one set): the program says it.
+        raise ConfigError(
+            "sourceAccount",
+            _MISSING,
+            "required: an object {accountId, roleArn, region[, externalId, sessionName]}, or "
+            "sourceAccounts: a list of such objects (many workload accounts)",
+        )
+    source = (
+        None
+        if many
+        else parse_account("sourceAccount", raw.get("sourceAccount"), service_linked_role=True)
     )
     backup = parse_account(
         "backupAccount",
@@ -1134,15 +1197,15 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         extra_keys=("vault",),
     )
     management = parse_account("managementAccount", raw.get("managementAccount"), required=False)
-    assert source is not None and backup is not None
-    if source.account_id == backup.account_id:
+    assert backup is not None
+    if source is not None and source.account_id == backup.account_id:
         raise ConfigError(
             "backupAccount.accountId",
             backup.account_id,
             "must differ from sourceAccount.accountId: copies in the same account do not "
             "survive the loss of that account",
         )
-    if source.partition != backup.partition:
+    if source is not None and source.partition != backup.partition:
         raise ConfigError(
             "backupAccount.roleArn",
             backup.role_arn,
@@ -1176,20 +1239,48 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         if selection is not None and selection.tags
         else parse_selection_tag(raw.get("selectionTag"))
     )
-    plan = _resolve_region_settings(plan, selection)
+    sources = (
+        parse_sources(
+            raw, backup=backup, plan=plan, selection_tag=selection_tag, selection=selection
+        )
+        if many
+        else ()
+    )
+    if sources:
+        # Each source's plan with its own selection; `plan` etc. are the first source's.
+        sources = tuple(
+            replace(s, plan=_resolve_region_settings(s.plan, s.selection)) for s in sources
+        )
+        source = sources[0].account
+        plan, selection_tag, selection = (
+            sources[0].plan,
+            sources[0].selection_tag,
+            sources[0].selection,
+        )
+    else:
+        plan = _resolve_region_settings(plan, selection)
+    assert source is not None
     vault_lock = parse_vault_lock(raw.get("vaultLock"))
+    plans = _plans_to_check(raw, sources, plan)
     if vault_lock is not None:
-        _check_rules_within_lock(plan, vault_lock)
+        for prefix, checked in plans:
+            _under(prefix, _check_rules_within_lock, checked, vault_lock)
     # The backup vault's type, restore tests, audit (components.recovery_config, which imports
     # this module: imported here, not at the top).
     from components.recovery_config import parse_recovery
 
     backup_raw = raw.get("backupAccount")
-    recovery = parse_recovery(
-        raw,
-        vault_value=backup_raw.get("vault") if isinstance(backup_raw, Mapping) else None,
-        plan=plan,
-        vault_lock=vault_lock,
+    vault_value = backup_raw.get("vault") if isinstance(backup_raw, Mapping) else None
+    for prefix, checked in plans[1:]:
+        _under(
+            prefix,
+            lambda p: parse_recovery(raw, vault_value=vault_value, plan=p, vault_lock=vault_lock),
+            checked,
+        )
+    recovery = _under(
+        plans[0][0],
+        lambda p: parse_recovery(raw, vault_value=vault_value, plan=p, vault_lock=vault_lock),
+        plans[0][1],
     )
     email = raw.get("notificationEmail")
     if email is not None:
@@ -1217,7 +1308,38 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         notification_email=email,
         recovery=recovery,
         selection=selection,
+        sources=sources,
+        many_sources=many,
+        organization=parse_organization(raw.get("organization")),
     )
+
+
+def _plans_to_check(
+    raw: Mapping[str, Any], sources: tuple[SourceSettings, ...], plan: PlanSettings
+) -> list[tuple[str | None, PlanSettings]]:
+    """The plans to check against the vault's bounds, each with the key prefix of its refusals:
+    the stack's `backupPlan` (None: unprefixed) once, and each source's own `backupPlan`
+    (`sourceAccounts[i]`)."""
+    if not sources:
+        return [(None, plan)]
+    entries = raw.get("sourceAccounts") or []
+    plans: list[tuple[str | None, PlanSettings]] = []
+    for source, entry in zip(sources, entries, strict=True):
+        own = isinstance(entry, Mapping) and "backupPlan" in entry
+        prefix = source.config_key if own else None
+        if own or all(p is not None for p, _ in plans):
+            plans.append((prefix, source.plan))
+    return plans
+
+
+def _under(prefix: str | None, check: Callable[..., T], *args: Any) -> T:
+    """`check(*args)`, a refusal named under `prefix` (`sourceAccounts[1].backupPlan.…`)."""
+    if prefix is None:
+        return check(*args)
+    try:
+        return check(*args)
+    except ConfigError as error:
+        raise ConfigError(f"{prefix}.{error.key}", error.value, error.valid) from error
 
 
 def _check_rules_within_lock(plan: PlanSettings, lock: VaultLockSettings) -> None:
