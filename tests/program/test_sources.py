@@ -410,9 +410,7 @@ def test_a_bad_organization_is_refused(organization: dict[str, Any], key: str) -
 
 def test_audit_has_a_framework_in_every_source_and_lets_each_reports_role_write() -> None:
     run = run_with([source(a) for a in ACCOUNTS[:2]], backupAudit={"reportFormats": ["CSV"]})
-    frameworks = {
-        r.name: r.provider_name for r in run.by_type("aws:backup/framework:Framework")
-    }
+    frameworks = {r.name: r.provider_name for r in run.by_type("aws:backup/framework:Framework")}
     assert frameworks == {
         f"cross-account-audit-framework-source-{ACCOUNTS[0]}": f"source-account-{ACCOUNTS[0]}",
         f"cross-account-audit-framework-source-{ACCOUNTS[1]}": f"source-account-{ACCOUNTS[1]}",
