@@ -70,7 +70,7 @@ def test_prod_stack_has_management_and_copy_cold_storage() -> None:
 
 
 def test_unknown_stack_lists_the_stacks(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"--stack 'qa': Pulumi.qa.yaml not found .*dev, prod"):
+    with pytest.raises(InputError, match=r"--stack 'qa': Pulumi.qa.yaml not found .*dev, org, prod"):
         load_settings(ROOT, "qa")
 
 
