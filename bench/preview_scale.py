@@ -116,7 +116,8 @@ def measure(sources: int, runs: int) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     out = [
-        "| sources | resources | preview (median of 3) | program | pack | peak RSS preview / pack |",
+        "| sources | resources | preview (median of 3) | program | pack "
+        "| peak RSS preview / pack |",
         "| ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:

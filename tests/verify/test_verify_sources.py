@@ -25,12 +25,13 @@ REGIONS = {"333333333333": "eu-west-1", "444444444444": "eu-west-1", "5555555555
 
 def source_outputs(account: str) -> dict[str, str]:
     region = REGIONS[account]
+    prefix = "cross-account-backup-org"
     return {
-        "sourceVaultArn": f"arn:aws:backup:{region}:{account}:backup-vault:cross-account-backup-org-local",
+        "sourceVaultArn": f"arn:aws:backup:{region}:{account}:backup-vault:{prefix}-local",
         "sourceVaultKeyArn": f"arn:aws:kms:{region}:{account}:key/k-{account}",
         "backupPlanId": f"plan-{account}",
-        "backupRoleArn": f"arn:aws:iam::{account}:role/cross-account-backup-org-backup",
-        "notificationTopicArn": f"arn:aws:sns:{region}:{account}:cross-account-backup-org-backup-events",
+        "backupRoleArn": f"arn:aws:iam::{account}:role/{prefix}-backup",
+        "notificationTopicArn": f"arn:aws:sns:{region}:{account}:{prefix}-backup-events",
     }
 
 
