@@ -419,3 +419,22 @@ def test_audit_has_a_framework_in_every_source_and_lets_each_reports_role_write(
     policy = by_name(run)["cross-account-audit-bucket-policy"].policy()
     writers = _statement(policy, "AllowBackupReportsToWrite")["Principal"]["AWS"]
     assert [w.split(":")[4] for w in writers] == [BACKUP, *ACCOUNTS[:2]]
+
+
+def test_an_air_gapped_central_vault_lets_every_source_copy_in() -> None:
+    config = config_with([source(a) for a in ACCOUNTS[:2]])
+    del config[f"{NS}:vaultLock"]  # the air-gapped vault's lock is built in
+    config[f"{NS}:backupAccount"] = {
+        **config[f"{NS}:backupAccount"],
+        "vault": {"type": "logicallyAirGapped", "minRetentionDays": 7, "maxRetentionDays": 365},
+    }
+    run = run_program(config, stack="dev")
+    assert run.error is None, run.error
+    names = by_name(run)
+    assert names["cross-account-backup-vault"].type == (
+        "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+    )
+    policy = names["cross-account-backup-vault-policy"].policy()
+    assert _statement(policy, "AllowSourceAccountToCopyIn")["Principal"] == {
+        "AWS": _roots(ACCOUNTS[:2])
+    }
