@@ -54,3 +54,12 @@ def test_the_diagram_shows_every_source_copying_into_the_one_central_vault(
             f'n_cross_account_{account}_source_vault == "copy: deleted after {days} d" ==> '
             "n_cross_account_backup_vault" in text
         )
+
+
+def test_an_org_scoped_grant_reads_as_the_organization_not_as_everyone(org: OfflineRun) -> None:
+    # Pulumi.org.yaml grants by organization: `*` alone would read as open to the world.
+    text = render_text(org, None)
+    assert (
+        "Allow AllowSourceAccountToCopyIn: * (organization o-exampleorgid; paths "
+        "o-exampleorgid/r-ab12/ou-ab12-11111111/*) → backup:CopyIntoBackupVault"
+    ) in text
