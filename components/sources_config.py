@@ -32,8 +32,12 @@ T = TypeVar("T")
 #: What one entry of `sourceAccounts` may set besides the account keys: its own plan/selection.
 SOURCE_OVERRIDE_KEYS = ("backupPlan", "selectionTag", "selection")
 
-# AWS Organizations API, Organization.Id: "^o-[a-z0-9]{10,32}$"; Root.Id "^r-[0-9a-z]{4,32}$";
-# OrganizationalUnit.Id "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$".
+# AWS Organizations API reference: Organization Id "o-" and 10-32 lowercase letters or digits;
+# Parent Id (a root) "r-" and 4-32; OrganizationalUnit Id
+# ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$.
+# An entity path is those ids joined by "/" (o-a1b2c3d4e5/r-f6g7h8i9j0example/ou-ghi0-awsccccc/,
+# IAM user guide "Understand the AWS Organizations entity path"); `/*` at the end includes the
+# child OUs, which is what the grants append (`OrganizationSettings.path_patterns`).
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _ORG_PATH = re.compile(
     r"^(?P<org>o-[a-z0-9]{10,32})/r-[0-9a-z]{4,32}(?:/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/?$"
