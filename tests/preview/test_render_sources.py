@@ -22,11 +22,12 @@ def org() -> OfflineRun:
 
 def test_each_account_is_shown_once_with_only_its_resources(org: OfflineRun) -> None:
     accounts = [a for a in group_by_account(org) if a.key]
-    assert [(a.role, a.account_id) for a in accounts] == [
-        *(("source", s) for s in SOURCES),
-        ("backup", "222222222222"),
-    ]
-    for account in accounts[:3]:
+    # Provider registration order: the mock engine settles registrations concurrently, so the
+    # sources' order among themselves is not fixed; each appears once.
+    assert sorted((a.role, a.account_id) for a in accounts) == sorted(
+        [*(("source", s) for s in SOURCES), ("backup", "222222222222")]
+    )
+    for account in (a for a in accounts if a.role == "source"):
         names = {r.name for r in account.resources}
         assert len(names) == 16
         assert all(n.startswith(f"cross-account-{account.account_id}-") for n in names)
@@ -35,10 +36,9 @@ def test_each_account_is_shown_once_with_only_its_resources(org: OfflineRun) -> 
 
 def test_the_json_lists_each_account_once(org: OfflineRun) -> None:
     doc = to_document(org, None)
-    assert [(a["role"], a["accountId"]) for a in doc["accounts"]] == [
-        *(("source", s) for s in SOURCES),
-        ("backup", "222222222222"),
-    ]
+    assert sorted((a["role"], a["accountId"]) for a in doc["accounts"]) == sorted(
+        [*(("source", s) for s in SOURCES), ("backup", "222222222222")]
+    )
 
 
 def test_the_diagram_shows_every_source_copying_into_the_one_central_vault(
