@@ -18,7 +18,7 @@ UV := $(shell command -v uv 2>/dev/null || { $(PYTHON) -m uv --version >/dev/nul
 RUN := $(UV) run --frozen python -m
 VENV_STAMP := .venv/.synced
 
-.PHONY: help setup test lint lint-workflows typecheck format preview preview-all up verify policy-config mutation clean uv-command
+.PHONY: help setup test lint lint-workflows typecheck format preview preview-all up verify policy-config mutation bench clean uv-command
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/; s/[$$][(]STACK[)]/<STACK>/g' | \
@@ -67,6 +67,9 @@ preview-all: $(VENV_STAMP) ## offline preview of every stack; fails at the end i
 	@failed=""; for f in Pulumi.*.yaml; do s=$${f#Pulumi.}; s=$${s%.yaml}; echo "== $$s"; \
 		$(RUN) tools.preview --stack $$s $(ARGS) || failed="$$failed $$s"; done; \
 	if [ -n "$$failed" ]; then echo "preview failed for:$$failed" >&2; exit 1; fi
+
+bench: $(VENV_STAMP) ## offline preview of generated stacks with 1-200 sources: resources, time, pack time, memory (minutes; not in CI)
+	@$(UV) run --frozen python bench/preview_scale.py $(ARGS)
 
 policy-config: $(VENV_STAMP) ## write the policy pack config of STACK to out/policy-config.$(STACK).json
 	@mkdir -p out

@@ -20,10 +20,10 @@ from components.config import (
 )
 from components.providers import (
     BACKUP_PROVIDER,
-    SOURCE_PROVIDER,
     copy_job_regions,
     management_provider_name,
     provider_args,
+    source_provider_name,
 )
 
 
@@ -66,7 +66,13 @@ def read_config() -> dict[str, Any]:
 
 settings = parse_settings(read_config(), project=pulumi.get_project(), stack=pulumi.get_stack())
 
-source_provider = aws.Provider(SOURCE_PROVIDER, provider_args(settings.source, settings, "source"))
+source_providers = {
+    account.account_id: aws.Provider(
+        source_provider_name(settings, account.account_id),
+        provider_args(account, settings, "source"),
+    )
+    for account in settings.source_accounts
+}
 backup_provider = aws.Provider(BACKUP_PROVIDER, provider_args(settings.backup, settings, "backup"))
 # Cross-account backup is a regional setting of the organization: one management-account
 # provider per region where copy jobs start, each pinned to the management account.
@@ -86,7 +92,7 @@ backup = CrossAccountBackup(
     "cross-account",
     CrossAccountBackupArgs(
         settings=settings,
-        source_provider=source_provider,
+        source_providers=source_providers,
         backup_provider=backup_provider,
         management_providers=management_providers,
     ),
@@ -99,3 +105,19 @@ pulumi.export("backupVaultKeyArn", backup.backup_vault_key_arn)
 pulumi.export("backupPlanId", backup.backup_plan_id)
 pulumi.export("backupRoleArn", backup.backup_role_arn)
 pulumi.export("notificationTopicArn", backup.notification_topic_arn)
+# Issue 12: every source's outputs keyed by account id (the ones above are the first source's),
+# and the central vault of each destination region.
+pulumi.export(
+    "sources",
+    {
+        account_id: {
+            "sourceVaultArn": out.vault_arn,
+            "sourceVaultKeyArn": out.vault_key_arn,
+            "backupPlanId": out.plan_id,
+            "backupRoleArn": out.role_arn,
+            "notificationTopicArn": out.topic_arn,
+        }
+        for account_id, out in backup.sources.items()
+    },
+)
+pulumi.export("backupVaultArns", backup.backup_vault_arns)

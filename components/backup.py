@@ -1,18 +1,18 @@
 """`CrossAccountBackup`: both sides of a cross-account AWS Backup setup in one component.
 
-Source account: a local vault on its own customer managed key, the AWS Backup service role, a
-backup plan whose rule copies every recovery point into the backup account, a tag selection and
-failure notifications. Backup account: a vault on a customer managed key that only the source
-account may copy into and nobody may delete from, optionally under Vault Lock. Management
-account (optional): the organization's cross-account backup switch.
+Source accounts (one or many, `components.source_side`): a local vault on its own customer
+managed key, the AWS Backup service role, a backup plan whose rules copy every recovery point into
+the backup account, a selection and failure notifications. Backup account: one vault on a
+customer managed key that every source account may copy into and nobody may delete from,
+optionally under Vault Lock. Management account (optional): the organization's cross-account
+backup switch.
 
-Every child is pinned to its account's provider with `provider=`: with two AWS providers,
+Every child is pinned to its account's provider with `provider=`: with several AWS providers,
 `providers=` would let one of them silently win.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,18 +21,22 @@ import pulumi
 import pulumi_aws as aws
 
 from components import documents, recovery
-from components.config import AccountSettings, RuleSettings, SelectionSettings, StackSettings
+from components.builders import KEY_DELETION_WINDOW_DAYS, AccountBuilder
+from components.config import StackSettings
+from components.source_side import BACKUP_ROLE_POLICIES, SourceOutputs, SourceSide
+
+__all__ = [
+    "BACKUP_ROLE_POLICIES",
+    "COPY_BACK_POLICIES",
+    "KEY_DELETION_WINDOW_DAYS",
+    "TYPE_TOKEN",
+    "UNMANAGED_FLAGS",
+    "CrossAccountBackup",
+    "CrossAccountBackupArgs",
+    "source_resource_prefix",
+]
 
 TYPE_TOKEN = "cross-account-backup:index:CrossAccountBackup"
-
-#: AWS managed policies AWS Backup's own console role carries; the S3 ones let the same role
-#: back up and restore tagged S3 buckets.
-BACKUP_ROLE_POLICIES = {
-    "backup": "service-role/AWSBackupServiceRolePolicyForBackup",
-    "restores": "service-role/AWSBackupServiceRolePolicyForRestores",
-    "s3-backup": "AWSBackupServiceRolePolicyForS3Backup",
-    "s3-restore": "AWSBackupServiceRolePolicyForS3Restore",
-}
 
 #: The copy-back role copies, it does not restore.
 COPY_BACK_POLICIES = ("backup", "s3-backup")
@@ -40,9 +44,12 @@ COPY_BACK_POLICIES = ("backup", "s3-backup")
 #: Organization-wide AWS Backup settings this program must not change.
 UNMANAGED_FLAGS = ("isMpaEnabled", "isDelegatedAdministratorEnabled")
 
-#: KMS waits this long before deleting a scheduled key; the maximum AWS allows, so that a
-#: mistaken deletion of the key that encrypts the copies can be cancelled.
-KEY_DELETION_WINDOW_DAYS = 30
+
+def source_resource_prefix(name: str, settings: StackSettings, account_id: str) -> str:
+    """The logical-name prefix of a source's children: the component's name for `sourceAccount`
+    (the names a single-source stack always had), `<name>-<accountId>` with `sourceAccounts`
+    (never a list index: adding a source renames nothing)."""
+    return f"{name}-{account_id}" if settings.many_sources else name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,18 +58,19 @@ class CrossAccountBackupArgs:
 
     settings: StackSettings
     """The validated stack configuration (accounts, plan, selection, lock, notifications)."""
-    source_provider: aws.Provider
-    """Provider of the source (workload) account: plan, selection, role, local vault, topic."""
+    source_providers: Mapping[str, aws.Provider]
+    """Providers of the source (workload) accounts, keyed by account id: plan, selection, role,
+    local vault, topic of each."""
     backup_provider: aws.Provider
     """Provider of the isolated backup account: the vault that receives the copies and its key."""
     management_providers: Mapping[str, aws.Provider] = field(default_factory=dict)
     """Providers of the organization's management account, one per region where copy jobs
-    start (the source region, and the backup region for the way back), keyed by region. When
+    start (each source region, and the backup region for the way back), keyed by region. When
     set, cross-account backup is turned on for the organization in each of those regions."""
 
 
-class CrossAccountBackup(pulumi.ComponentResource):
-    """Backups of a workload account copied into an isolated backup account."""
+class CrossAccountBackup(pulumi.ComponentResource, AccountBuilder):
+    """Backups of workload accounts copied into an isolated backup account."""
 
     source_vault_arn: pulumi.Output[str]
     source_vault_key_arn: pulumi.Output[str]
@@ -71,15 +79,23 @@ class CrossAccountBackup(pulumi.ComponentResource):
     backup_plan_id: pulumi.Output[str]
     backup_role_arn: pulumi.Output[str]
     notification_topic_arn: pulumi.Output[str]
+    sources: dict[str, SourceOutputs]
+    """Each source's outputs, keyed by account id, in the order configured."""
+    backup_vault_arns: dict[str, pulumi.Output[str]]
+    """The central vault of each destination region (one: `backupAccount.region`)."""
 
     def __init__(
         self, name: str, args: CrossAccountBackupArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
+        s = args.settings
         self._name = name
-        self._settings = args.settings
-        self._source = pulumi.ResourceOptions(parent=self, provider=args.source_provider)
+        self._settings = s
         self._backup = pulumi.ResourceOptions(parent=self, provider=args.backup_provider)
+        first = s.all_sources[0]
+        # Backup-account roles (copy back, restore tests) use the vault keys of every source.
+        self._other_sources = tuple(a for a in s.source_accounts[1:])
+        self._source = self._source_opts(args, first.account.account_id)
 
         self._now = datetime.now(UTC)
 
@@ -88,27 +104,33 @@ class CrossAccountBackup(pulumi.ComponentResource):
                 region, pulumi.ResourceOptions(parent=self, provider=provider)
             )
         backup_vault, backup_key = self._create_backup_side()
-        source_vault, source_key = self._create_source_vault()
-        role = self._create_backup_role()
         self._create_copy_back_role()
-        self._create_service_linked_roles()
-        plan = self._create_plan(source_vault, backup_vault)
-        self._create_selection(plan, role)
-        self._create_region_settings()
-        topic = self._create_notifications(source_vault)
+        self._create_service_linked_role()
+        self.sources = {}
+        for source in s.all_sources:
+            account_id = source.account.account_id
+            side = SourceSide(
+                source_resource_prefix(name, s, account_id),
+                s.for_source(source),
+                source_opts=self._source_opts(args, account_id),
+                backup_opts=self._backup,
+            )
+            self.sources[account_id] = side.build(backup_vault)
         alert_topic = self._create_protection_alerts()
-        self._create_recovery_site(backup_vault, alert_topic)
+        self._create_recovery_site(args, backup_vault, alert_topic)
 
-        self.source_vault_arn = source_vault.arn
-        self.source_vault_key_arn = source_key.arn
+        main = self.sources[first.account.account_id]
+        self.source_vault_arn = main.vault_arn
+        self.source_vault_key_arn = main.vault_key_arn
         self.backup_vault_arn = backup_vault.arn
+        self.backup_vault_arns = {s.backup.region: backup_vault.arn}
         # An air-gapped vault's key is AWS-owned: the vault reports its ARN.
         self.backup_vault_key_arn = (
             backup_key.arn if backup_key is not None else backup_vault.encryption_key_arn  # type: ignore[union-attr]
         )
-        self.backup_plan_id = plan.id
-        self.backup_role_arn = role.arn
-        self.notification_topic_arn = topic.arn
+        self.backup_plan_id = main.plan_id
+        self.backup_role_arn = main.role_arn
+        self.notification_topic_arn = main.topic_arn
         self.register_outputs(
             {
                 "sourceVaultArn": self.source_vault_arn,
@@ -120,6 +142,9 @@ class CrossAccountBackup(pulumi.ComponentResource):
                 "notificationTopicArn": self.notification_topic_arn,
             }
         )
+
+    def _source_opts(self, args: CrossAccountBackupArgs, account_id: str) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=args.source_providers[account_id])
 
     # --- management account ----------------------------------------------------------------
 
@@ -164,9 +189,11 @@ class CrossAccountBackup(pulumi.ComponentResource):
             "backup-vault",
             vault_name=s.backup_vault_name,
             key_description=f"Encrypts the cross-account backup copies of "
-            f"{s.source.account_id} ({s.name_prefix})",
-            key_policy=documents.backup_vault_key_policy(backup=s.backup, source=s.source),
-            access_policy=documents.backup_vault_access_policy(source=s.source, backup=s.backup),
+            f"{', '.join(a.account_id for a in s.source_accounts)} ({s.name_prefix})",
+            key_policy=documents.backup_vault_key_policy(backup=s.backup, **documents.grantees(s)),
+            access_policy=documents.backup_vault_access_policy(
+                backup=s.backup, **documents.grantees(s)
+            ),
             opts=self._backup,
         )
         if s.vault_lock is not None:
@@ -216,81 +243,6 @@ class CrossAccountBackup(pulumi.ComponentResource):
             ),
         )
 
-    # --- source account --------------------------------------------------------------------
-
-    def _create_source_vault(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
-        s = self._settings
-        # Fully managed resource types (S3, EFS, DynamoDB advanced backup) are encrypted in the
-        # source vault with this key; the backup account reads it to copy them, and copies back
-        # into this vault (the way back: its access policy lets the backup account in).
-        return self._create_vault(
-            "source-vault",
-            vault_name=s.source_vault_name,
-            key_description=f"Encrypts the local recovery points of {s.name_prefix}",
-            key_policy=documents.source_vault_key_policy(source=s.source, backup=s.backup),
-            access_policy=documents.source_vault_access_policy(backup=s.backup),
-            opts=self._source,
-        )
-
-    # --- either account --------------------------------------------------------------------
-
-    def _create_vault(
-        self,
-        role: str,
-        *,
-        vault_name: str,
-        key_description: str,
-        key_policy: documents.PolicyDocument,
-        access_policy: documents.PolicyDocument,
-        opts: pulumi.ResourceOptions,
-    ) -> tuple[aws.backup.Vault, aws.kms.Key]:
-        """A vault on its own customer managed key, with its access policy (never `Default`)."""
-        key = aws.kms.Key(
-            f"{self._name}-{role}-key",
-            description=key_description,
-            enable_key_rotation=True,
-            deletion_window_in_days=KEY_DELETION_WINDOW_DAYS,
-            policy=documents.to_json(key_policy),
-            opts=self._protected(opts),
-        )
-        # The service roles reach the key through this alias (`kms:ResourceAliases`).
-        aws.kms.Alias(
-            f"{self._name}-{role}-key-alias",
-            name=f"alias/{vault_name}",
-            target_key_id=key.key_id,
-            opts=self._protected(opts),
-        )
-        vault = aws.backup.Vault(
-            f"{self._name}-{role}",
-            name=vault_name,
-            kms_key_arn=key.arn,
-            force_destroy=False,
-            opts=self._protected(opts),
-        )
-        # The Deny on DeleteRecoveryPoint protects the copies: protected like the vault, so
-        # `pulumi destroy --exclude-protected` or a refactor can't strip it.
-        aws.backup.VaultPolicy(
-            f"{self._name}-{role}-policy",
-            # The plain name, not `vault.name`: known at preview so the pack can link them.
-            backup_vault_name=vault_name,
-            policy=documents.to_json(access_policy),
-            opts=pulumi.ResourceOptions.merge(
-                self._protected(opts), pulumi.ResourceOptions(depends_on=[vault])
-            ),
-        )
-        return vault, key
-
-    def _create_backup_role(self) -> aws.iam.Role:
-        """The role AWS Backup assumes in the source account: backups, copies, restores."""
-        return self._create_service_role(
-            "backup-role",
-            f"{self._settings.name_prefix}-backup",
-            "Assumed by AWS Backup to back up, copy and restore the tagged resources",
-            self._settings.source,
-            BACKUP_ROLE_POLICIES,
-            self._source,
-        )
-
     def _create_copy_back_role(self) -> aws.iam.Role:
         """The role AWS Backup assumes in the backup account for the way back.
 
@@ -306,252 +258,6 @@ class CrossAccountBackup(pulumi.ComponentResource):
             {k: v for k, v in BACKUP_ROLE_POLICIES.items() if k in COPY_BACK_POLICIES},
             self._backup,
         )
-
-    def _create_service_role(
-        self,
-        role_name: str,
-        physical_name: str,
-        description: str,
-        account: AccountSettings,
-        managed_policies: dict[str, str],
-        opts: pulumi.ResourceOptions,
-    ) -> aws.iam.Role:
-        s = self._settings
-        role = aws.iam.Role(
-            f"{self._name}-{role_name}",
-            name=physical_name,
-            description=description,
-            assume_role_policy=documents.to_json(documents.backup_service_trust_policy()),
-            opts=opts,
-        )
-        # Cross-account KMS needs the caller's IAM policy as well as the key policy.
-        aws.iam.RolePolicy(
-            f"{self._name}-{role_name}-vault-keys",
-            role=role.name,
-            policy=documents.to_json(
-                documents.backup_role_key_policy(
-                    source=s.source,
-                    backup=s.backup,
-                    source_alias=f"alias/{s.source_vault_name}",
-                    backup_alias=f"alias/{s.backup_vault_name}",
-                )
-            ),
-            opts=opts,
-        )
-        for suffix, policy in managed_policies.items():
-            aws.iam.RolePolicyAttachment(
-                f"{self._name}-{role_name}-{suffix}",
-                role=role.name,
-                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
-                opts=opts,
-            )
-        return role
-
-    def _create_service_linked_roles(self) -> None:
-        """`AWSServiceRoleForBackup` where copies arrive: the backup account (copies) and the
-        source account (the way back).
-
-        The destination account pulls a cross-account copy with this service-linked role, and
-        AWS creates it only when cross-account management or EFS automatic backup is set up
-        (AWS Backup guide, "Service-linked roles"): a fresh isolated account lacks it and every
-        copy fails. IAM refuses a second one ("has been taken in this account"), so
-        `createServiceLinkedRole: false` skips an account where it exists already. Retained on
-        delete: other AWS Backup features of the account use the same role.
-        """
-        s = self._settings
-        for role, account, opts in (
-            ("backup-account", s.backup, self._backup),
-            ("source-account", s.source, self._source),
-        ):
-            if not account.create_service_linked_role:
-                continue
-            aws.iam.ServiceLinkedRole(
-                f"{self._name}-{role}-service-linked-role",
-                aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
-                opts=pulumi.ResourceOptions.merge(
-                    opts, pulumi.ResourceOptions(retain_on_delete=True)
-                ),
-            )
-
-    def _create_plan(
-        self,
-        source_vault: aws.backup.Vault,
-        backup_vault: aws.backup.Vault | aws.backup.LogicallyAirGappedVault,
-    ) -> aws.backup.Plan:
-        s = self._settings
-        p = s.plan
-        # The destination ARN is computed from account, region and name rather than taken from
-        # `backup_vault.arn`, so the policy pack sees it at preview; `depends_on` keeps the order.
-        return aws.backup.Plan(
-            f"{self._name}-plan",
-            name=f"{s.name_prefix}-plan",
-            rules=[self._plan_rule(rule) for rule in p.effective_rules],
-            # API AdvancedBackupSetting: ResourceType EC2, BackupOptions {"WindowsVSS":
-            # "enabled"} (the only option and type AWS takes).
-            advanced_backup_settings=[
-                aws.backup.PlanAdvancedBackupSettingArgs(
-                    resource_type="EC2", backup_options={"WindowsVSS": "enabled"}
-                )
-            ]
-            if p.windows_vss
-            else None,
-            opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(depends_on=[source_vault, backup_vault])
-            ),
-        )
-
-    def _plan_rule(self, rule: RuleSettings) -> aws.backup.PlanRuleArgs:
-        """One rule: backup into the source vault, copy into the backup account's vault."""
-        s = self._settings
-        tags = {**dict(rule.recovery_point_tags), "CopiedTo": s.backup.account_id}
-        return aws.backup.PlanRuleArgs(
-            rule_name=rule.name,
-            target_vault_name=s.source_vault_name,
-            schedule=rule.schedule,
-            schedule_expression_timezone=rule.schedule_timezone,
-            start_window=rule.start_window_minutes,
-            completion_window=rule.completion_window_minutes,
-            # Only when on: an explicit false would show a change against plans of today.
-            enable_continuous_backup=True if rule.enable_continuous_backup else None,
-            lifecycle=aws.backup.PlanRuleLifecycleArgs(
-                delete_after=rule.retention_days,
-                cold_storage_after=rule.cold_storage_after_days,
-                opt_in_to_archive_for_supported_resources=rule.opt_in_to_archive,
-            ),
-            # A copy action without a lifecycle keeps the copy for ever
-            # (terraform-provider-aws #37862): always set one.
-            copy_actions=[
-                aws.backup.PlanRuleCopyActionArgs(
-                    destination_vault_arn=s.backup_vault_arn,
-                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(
-                        delete_after=rule.copy_retention_days,
-                        cold_storage_after=rule.copy_cold_storage_after_days,
-                    ),
-                )
-            ],
-            recovery_point_tags=tags,
-        )
-
-    def _create_selection(self, plan: aws.backup.Plan, role: aws.iam.Role) -> None:
-        selection = self._settings.selection
-        if selection is not None:
-            self._create_rich_selection(plan, role, selection)
-            return
-        tag = self._settings.selection_tag
-        aws.backup.Selection(
-            f"{self._name}-selection",
-            # Selection names take letters, digits and ._- only, 50 at most.
-            name=re.sub(r"[^A-Za-z0-9._-]", "-", f"tag-{tag.key}-{tag.value}")[:50],
-            plan_id=plan.id,
-            iam_role_arn=role.arn,
-            selection_tags=[
-                aws.backup.SelectionSelectionTagArgs(
-                    type="STRINGEQUALS", key=tag.key, value=tag.value
-                )
-            ],
-            opts=self._source,
-        )
-
-    def _create_rich_selection(
-        self, plan: aws.backup.Plan, role: aws.iam.Role, selection: SelectionSettings
-    ) -> None:
-        """`selection`: every tag must match (AND), or listed ARNs, minus `notResources`.
-
-        API BackupSelection: ListOfTags (the provider's `selection_tags`) are ORed ("if you
-        specify multiple ListOfTags, resources that match any of them are assigned"), while
-        Conditions are ANDed ("you only assign the resources that match ALL conditions"). Tags
-        therefore go into one `condition` block of StringEquals on `aws:ResourceTag/<key>`,
-        never into `selection_tags`. Conditions narrow the Resources given; with tags alone the
-        Resources are "*" (all supported, opted-in resources), as AWS's own examples do.
-        """
-        resources = list(selection.resources) or ["*"]
-        name = "selection-" + "-".join(f"{t.key}-{t.value}" for t in selection.tags[:3])
-        aws.backup.Selection(
-            f"{self._name}-selection",
-            name=re.sub(r"[^A-Za-z0-9._-]", "-", name if selection.tags else "selection-arns")[:50],
-            plan_id=plan.id,
-            iam_role_arn=role.arn,
-            resources=resources,
-            not_resources=list(selection.not_resources) or None,
-            conditions=[
-                aws.backup.SelectionConditionArgs(
-                    string_equals=[
-                        aws.backup.SelectionConditionStringEqualArgs(
-                            key=f"aws:ResourceTag/{t.key}", value=t.value
-                        )
-                        for t in selection.tags
-                    ]
-                )
-            ]
-            if selection.tags
-            else None,
-            opts=self._source,
-        )
-
-    def _create_region_settings(self) -> None:
-        """The source account's AWS Backup settings of its region (`backupPlan.regionSettings`).
-
-        An account+region-wide singleton (API UpdateRegionSettings): one stack per source account
-        and region may manage it. terraform-provider-aws region_settings.go: Create and Update
-        both call UpdateRegionSettings with the given maps only, Read stores the *whole* maps
-        AWS returns, and Delete does nothing. So
-        - `resourceTypeOptIn` must list every type the region reports, or each preview shows a
-          change back to the subset, for ever (the opt-in map is not Computed);
-        - `resource_type_management_preference` is written with both of its types (DynamoDB,
-          EFS; EFS is always fully managed) for the same reason;
-        - `retain_on_delete` says what Delete does anyway: destroying the stack leaves the
-          region's settings as they are (other plans of the account rely on them).
-        """
-        region = self._settings.plan.region_settings
-        if region is None:
-            return
-        aws.backup.RegionSettings(
-            f"{self._name}-source-region-settings",
-            resource_type_opt_in_preference=dict(region.opt_in),
-            resource_type_management_preference={
-                "DynamoDB": bool(region.dynamodb_advanced_backup),
-                "EFS": True,
-            },
-            opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(retain_on_delete=True)
-            ),
-        )
-
-    def _create_notifications(self, source_vault: aws.backup.Vault) -> aws.sns.Topic:
-        s = self._settings
-        # The topic must live in the vault's account: vault notifications can't cross accounts.
-        topic_name = f"{s.name_prefix}-backup-events"
-        topic = aws.sns.Topic(f"{self._name}-notifications", name=topic_name, opts=self._source)
-        topic_policy = aws.sns.TopicPolicy(
-            f"{self._name}-notifications-policy",
-            arn=topic.arn,
-            policy=documents.to_json(
-                documents.notification_topic_policy(
-                    topic_arn=documents.topic_arn(s.source, topic_name), source=s.source
-                )
-            ),
-            opts=self._source,
-        )
-        aws.backup.VaultNotifications(
-            f"{self._name}-source-vault-notifications",
-            backup_vault_name=s.source_vault_name,
-            sns_topic_arn=topic.arn,
-            backup_vault_events=list(documents.VAULT_EVENTS),
-            # AWS Backup checks that it may publish when the notifications are set.
-            opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(depends_on=[source_vault, topic_policy])
-            ),
-        )
-        if s.notification_email is not None:
-            aws.sns.TopicSubscription(
-                f"{self._name}-notifications-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=s.notification_email,
-                filter_policy=documents.to_json(documents.FAILURE_FILTER_POLICY),
-                opts=self._source,
-            )
-        return topic
 
     def _create_protection_alerts(self) -> aws.sns.Topic:
         """An alert in the backup account whenever the deploy role's exception is used.
@@ -609,10 +315,32 @@ class CrossAccountBackup(pulumi.ComponentResource):
             )
         return topic
 
+    def _create_service_linked_role(self) -> None:
+        """`AWSServiceRoleForBackup` where copies arrive: the backup account (copies) and the
+        source account (the way back).
+
+        The destination account pulls a cross-account copy with this service-linked role, and
+        AWS creates it only when cross-account management or EFS automatic backup is set up
+        (AWS Backup guide, "Service-linked roles"): a fresh isolated account lacks it and every
+        copy fails. IAM refuses a second one ("has been taken in this account"), so
+        `createServiceLinkedRole: false` skips an account where it exists already. Retained on
+        delete: other AWS Backup features of the account use the same role.
+        """
+        if not self._settings.backup.create_service_linked_role:
+            return
+        aws.iam.ServiceLinkedRole(
+            f"{self._name}-backup-account-service-linked-role",
+            aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
+            opts=pulumi.ResourceOptions.merge(
+                self._backup, pulumi.ResourceOptions(retain_on_delete=True)
+            ),
+        )
+
     # --- recovery site (issue 14) ------------------------------------------------------------
 
     def _create_recovery_site(
         self,
+        args: CrossAccountBackupArgs,
         backup_vault: aws.backup.Vault | aws.backup.LogicallyAirGappedVault,
         alert_topic: aws.sns.Topic,
     ) -> None:
@@ -631,17 +359,18 @@ class CrossAccountBackup(pulumi.ComponentResource):
             recovery.create_restore_testing(self._name, s, role, backup_vault, self._backup)
             recovery.create_restore_alerts(self._name, s, alert_topic, self._backup)
         if options.audit is not None:
-            recovery.create_audit(self._name, s, source_opts=self._source, backup_opts=self._backup)
-
-    # --- helpers ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _protected(opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
-        """The options of what holds the copies: `pulumi destroy` must not take it along.
-
-        `protect` makes destroy fail until someone unprotects on purpose; `retain_on_delete`
-        leaves the cloud resource in place even then, so the copies outlive the stack.
-        """
-        return pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)
-        )
+            # A framework and a report plan in every source account (named after the account
+            # with `sourceAccounts`, like the source's other children).
+            recovery.create_audit(
+                self._name,
+                s,
+                sources=[
+                    (
+                        f"source-{src.account.account_id}" if s.many_sources else "source",
+                        s.for_source(src),
+                        self._source_opts(args, src.account.account_id),
+                    )
+                    for src in s.all_sources
+                ],
+                backup_opts=self._backup,
+            )

@@ -8,9 +8,13 @@ pack can judge them before anything is created.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from components.config import AccountSettings
+from components.config import AccountSettings, StackSettings
+
+if TYPE_CHECKING:
+    from components.sources_config import OrganizationSettings
 
 PolicyDocument = dict[str, Any]
 
@@ -96,20 +100,37 @@ def _except_deploy_role(deployer: AccountSettings) -> dict[str, Any]:
     return {"StringNotEqualsIgnoreCase": {"aws:PrincipalArn": deployer.role_arn}}
 
 
-def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings) -> PolicyDocument:
+def backup_vault_key_policy(
+    *,
+    backup: AccountSettings,
+    source: AccountSettings | None = None,
+    sources: Sequence[AccountSettings] = (),
+    organization: OrganizationSettings | None = None,
+) -> PolicyDocument:
     """Key policy of the backup vault's key (in the backup account).
 
-    The copy is re-encrypted with this key, so the source account must be able to use it, and
+    The copy is re-encrypted with this key, so every source account must be able to use it, and
     for the way back (a copy from the backup vault into the source vault) too. Nobody but the
     backup account's deploy role may schedule its deletion, disable it or replace this policy.
+    `source` (one account: the statements of a single-source stack, unchanged) or `sources`
+    (each account's root in one principal list) or `organization` (any principal of the
+    organization, or of its paths: no account listed, a new workload account needs no change).
     """
     return {
         "Version": "2012-10-17",
         "Id": "backup-vault-key",
         "Statement": [
             _key_administration(backup),
-            _key_use("AllowSourceAccountUseOfTheKey", source),
-            _key_grants("AllowSourceAccountGrantsForAwsResources", source),
+            _granted(
+                _key_use("AllowSourceAccountUseOfTheKey", backup),
+                _accounts(source, sources),
+                organization,
+            ),
+            _granted(
+                _key_grants("AllowSourceAccountGrantsForAwsResources", backup),
+                _accounts(source, sources),
+                organization,
+            ),
             {
                 "Sid": "DenyKeyDestructionExceptDeployRole",
                 "Effect": "Deny",
@@ -120,6 +141,53 @@ def backup_vault_key_policy(*, backup: AccountSettings, source: AccountSettings)
             },
         ],
     }
+
+
+def grantees(settings: StackSettings) -> dict[str, Any]:
+    """Who the backup vault and its key grant, as keyword arguments of `backup_vault_key_policy`
+    and `backup_vault_access_policy`: the organization if set, else every source account (the
+    single `sourceAccount` as `source`, so that its documents stay as they always were)."""
+    if settings.organization is not None:
+        return {"organization": settings.organization}
+    if settings.many_sources:
+        return {"sources": settings.source_accounts}
+    return {"source": settings.source}
+
+
+def _accounts(
+    source: AccountSettings | None, sources: Sequence[AccountSettings]
+) -> list[AccountSettings]:
+    return [source] if source is not None else list(sources)
+
+
+def _granted(
+    statement: dict[str, Any],
+    accounts: Sequence[AccountSettings],
+    organization: OrganizationSettings | None,
+) -> dict[str, Any]:
+    """`statement` granted to `accounts` (one: a plain principal, as a single-source stack has
+    always had; several: a list) or to `organization`.
+
+    IAM global condition context keys reference: aws:PrincipalOrgID "compare the identifier of
+    the organization in AWS Organizations to which the requesting principal belongs"; with
+    Principal "*" it "effectively" grants every account of the organization, no account listed.
+    aws:PrincipalOrgPaths is multivalued ("a principal can belong to more than one path"), its
+    values look like o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/, and the reference's
+    example matches an OU and everything below it with ForAnyValue:StringLike and a trailing
+    `/*`. The org id is kept beside the paths: both must hold (conditions are ANDed).
+    """
+    granted = dict(statement)
+    if organization is None:
+        roots = [account_root(a) for a in accounts]
+        granted["Principal"] = {"AWS": roots[0] if len(roots) == 1 else roots}
+        return granted
+    granted["Principal"] = {"AWS": "*"}
+    condition: dict[str, Any] = dict(granted.get("Condition", {}))
+    condition["StringEquals"] = {"aws:PrincipalOrgID": organization.id}
+    if organization.paths:
+        condition["ForAnyValue:StringLike"] = {"aws:PrincipalOrgPaths": organization.path_patterns}
+    granted["Condition"] = condition
+    return granted
 
 
 def source_vault_key_policy(*, source: AccountSettings, backup: AccountSettings) -> PolicyDocument:
@@ -141,24 +209,34 @@ def source_vault_key_policy(*, source: AccountSettings, backup: AccountSettings)
 
 
 def backup_vault_access_policy(
-    *, source: AccountSettings, backup: AccountSettings
+    *,
+    backup: AccountSettings,
+    source: AccountSettings | None = None,
+    sources: Sequence[AccountSettings] = (),
+    organization: OrganizationSettings | None = None,
 ) -> PolicyDocument:
-    """Access policy of the backup vault: the source account may copy in, nobody may delete.
+    """Access policy of the backup vault: the source accounts may copy in, nobody may delete.
 
     Only the backup account's deploy role may replace this policy or remove a governance lock,
     so an administrator of the backup account can't lift the protection and then delete.
+    Grantees as in `backup_vault_key_policy`.
     """
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AllowSourceAccountToCopyIn",
-                "Effect": "Allow",
-                "Principal": {"AWS": account_root(source)},
-                # The only cross-account action a vault accepts; vault policies take no wildcards.
-                "Action": "backup:CopyIntoBackupVault",
-                "Resource": "*",
-            },
+            _granted(
+                {
+                    "Sid": "AllowSourceAccountToCopyIn",
+                    "Effect": "Allow",
+                    "Principal": {},
+                    # The only cross-account action a vault accepts; no wildcards in vault
+                    # policies.
+                    "Action": "backup:CopyIntoBackupVault",
+                    "Resource": "*",
+                },
+                _accounts(source, sources),
+                organization,
+            ),
             {
                 "Sid": "DenyRecoveryPointDeletionToEveryone",
                 "Effect": "Deny",
@@ -250,7 +328,12 @@ def backup_service_trust_policy() -> PolicyDocument:
 
 
 def backup_role_key_policy(
-    *, source: AccountSettings, backup: AccountSettings, source_alias: str, backup_alias: str
+    *,
+    source: AccountSettings,
+    backup: AccountSettings,
+    source_alias: str,
+    backup_alias: str,
+    other_sources: Sequence[AccountSettings] = (),
 ) -> PolicyDocument:
     """Inline policy of the AWS Backup service role: use of the two vault keys.
 
@@ -259,12 +342,20 @@ def backup_role_key_policy(
     picked by alias (`kms:ResourceAliases`), which is known before the keys exist.
     """
 
+    def key_arn(account: AccountSettings) -> str:
+        return f"arn:{account.partition}:kms:{account.region}:{account.account_id}:key/*"
+
     def statement(sid: str, account: AccountSettings, alias: str) -> dict[str, Any]:
+        # `other_sources` (the copy-back role of a many-source stack): the source vault keys of
+        # every source account (they share the alias: one vault name in each account).
+        resource: str | list[str] = key_arn(account)
+        if sid == "UseTheSourceVaultKey" and other_sources:
+            resource = [key_arn(a) for a in (account, *other_sources)]
         return {
             "Sid": sid,
             "Effect": "Allow",
             "Action": [*KEY_USE_ACTIONS, *KEY_GRANT_ACTIONS],
-            "Resource": f"arn:{account.partition}:kms:{account.region}:{account.account_id}:key/*",
+            "Resource": resource,
             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
         }
 

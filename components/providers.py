@@ -18,9 +18,19 @@ MANAGEMENT_PROVIDER = "management-account"
 
 
 def copy_job_regions(settings: StackSettings) -> list[str]:
-    """The regions where copy jobs start: the source region (copies out) and the backup region
+    """The regions where copy jobs start: the source regions (copies out) and the backup region
     (copies back), each once, in that order."""
-    return list(dict.fromkeys([settings.source.region, settings.backup.region]))
+    return list(
+        dict.fromkeys([*(a.region for a in settings.source_accounts), settings.backup.region])
+    )
+
+
+def source_provider_name(settings: StackSettings, account_id: str) -> str:
+    """The provider of a source account: `source-account` for `sourceAccount` (the name it
+    always had), `source-account-<accountId>` for each of `sourceAccounts` (never an index:
+    adding an account renames no provider, and a provider's name is part of the identity of
+    every resource it deploys)."""
+    return f"{SOURCE_PROVIDER}-{account_id}" if settings.many_sources else SOURCE_PROVIDER
 
 
 def management_provider_name(settings: StackSettings, region: str) -> str:

@@ -16,6 +16,7 @@ its resources `<component>-<role>`, like `components.backup`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
@@ -82,7 +83,9 @@ def create_air_gapped_vault(
         f"{name}-backup-vault-policy",
         backup_vault_name=settings.backup_vault_name,
         policy=documents.to_json(
-            documents.backup_vault_access_policy(source=settings.source, backup=settings.backup)
+            documents.backup_vault_access_policy(
+                backup=settings.backup, **documents.grantees(settings)
+            )
         ),
         opts=pulumi.ResourceOptions.merge(
             _protected(opts), pulumi.ResourceOptions(depends_on=[lag])
@@ -272,7 +275,10 @@ def audit_bucket_policy(settings: StackSettings, bucket_arn: str) -> dict[str, A
                 "Sid": "AllowBackupReportsToWrite",
                 "Effect": "Allow",
                 "Principal": {
-                    "AWS": [reports_role(settings.backup), reports_role(settings.source)]
+                    "AWS": [
+                        reports_role(settings.backup),
+                        *(reports_role(a) for a in settings.source_accounts),
+                    ]
                 },
                 "Action": "s3:PutObject",
                 "Resource": f"{bucket_arn}/*",
@@ -293,7 +299,7 @@ def create_audit(
     name: str,
     settings: StackSettings,
     *,
-    source_opts: pulumi.ResourceOptions,
+    sources: Sequence[tuple[str, StackSettings, pulumi.ResourceOptions]],
     backup_opts: pulumi.ResourceOptions,
 ) -> None:
     """Frameworks in both accounts and report plans into the backup account's bucket."""
@@ -356,9 +362,15 @@ def create_audit(
             _protected(backup_opts), pulumi.ResourceOptions(depends_on=[bucket])
         ),
     )
-    for account, opts in (("source", source_opts), ("backup", backup_opts)):
+    # `sources`: (label of the logical names, the settings seen from that source (its plan),
+    # options) of each source account; the label is "source" for a single-source stack (its
+    # names unchanged).
+    for label, account, seen, opts in (
+        *((label, "source", view, opts) for label, view, opts in sources),
+        ("backup", "backup", settings, backup_opts),
+    ):
         framework = aws.backup.Framework(
-            f"{name}-audit-framework-{account}",
+            f"{name}-audit-framework-{label}",
             name=re.sub(r"[^A-Za-z0-9_]", "_", f"{settings.name_prefix}_{account}")[:256],
             description=f"What {settings.name_prefix} promises for the {account} account",
             controls=[
@@ -370,12 +382,12 @@ def create_audit(
                     ]
                     or None,
                 )
-                for c in framework_controls(settings, account=account)
+                for c in framework_controls(seen, account=account)
             ],
             opts=opts,
         )
         aws.backup.ReportPlan(
-            f"{name}-audit-report-{account}",
+            f"{name}-audit-report-{label}",
             name=re.sub(r"[^A-Za-z0-9_]", "_", f"{settings.name_prefix}_{account}_compliance"),
             description=f"Control compliance of the {account} account",
             report_delivery_channel=aws.backup.ReportPlanReportDeliveryChannelArgs(

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import rules
+from .iam.conditions import OrgId
 from .topology import KEY, VAULT, VAULT_LOCK, VAULT_POLICY, Topology, vault_name
 from .values import Resource, is_unknown, key_arn, vault_arn
 
@@ -42,6 +43,17 @@ ACCOUNTS_SCHEMA: dict[str, dict[str, Any]] = {
         "conditions on aws:PrincipalOrgID and aws:PrincipalOrgPaths. Absent: such a condition "
         "is reported as needing it.",
     },
+    "organizationPaths": {
+        "type": "array",
+        "items": {
+            "type": "string",
+            "pattern": "^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*/?$",
+        },
+        "description": "The organizational unit paths every source account is under (their "
+        "aws:PrincipalOrgPaths start with one of them), from the stack's organization.paths: "
+        "decides aws:PrincipalOrgPaths conditions with organizationId. Absent: only the "
+        "organization's root is known.",
+    },
 }
 
 
@@ -51,8 +63,11 @@ def config_accounts(config: Config, key: str) -> list[str]:
 
 
 def org(config: Config) -> str | None:
+    """`organizationId`, carrying `organizationPaths` (an `OrgId`) when those are set."""
     org = config.get("organizationId")
-    return str(org) if org else None
+    if not org:
+        return None
+    return OrgId(str(org), [str(p) for p in config.get("organizationPaths") or []])
 
 
 def receiver_side(res: Resource, config: Config) -> bool:

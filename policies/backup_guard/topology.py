@@ -62,6 +62,10 @@ class Topology:
     sources_of: dict[str, set[str]] = field(default_factory=dict)  # vault urn -> accounts
     backups_of: dict[str, set[str]] = field(default_factory=dict)  # source vault urn -> accounts
     by_urn: dict[str, Resource] = field(default_factory=dict)
+    # Indexes (built by `build`): a stack of N source accounts has N+1 vaults and N plans, and
+    # a scan of every vault per copy made the stack checks quadratic (bench/preview_scale.py).
+    vaults_by_name: dict[str | None, list[Resource]] = field(default_factory=dict)
+    by_type: dict[str, list[Resource]] = field(default_factory=dict)
 
     def receivers(self) -> list[Resource]:
         """Vaults of the stack that receive copies from another account."""
@@ -74,9 +78,12 @@ class Topology:
     def attached(self, vault: Resource, type_: str) -> list[Resource]:
         """Vault policies / lock configurations of `vault`."""
         out = []
-        for r in self.resources:
-            if r.type != type_:
-                continue
+        candidates = (
+            self.by_type.get(type_, [])
+            if self.by_type
+            else [r for r in self.resources if r.type == type_]
+        )
+        for r in candidates:
             deps = r.property_dependencies.get("backupVaultName") or ()
             if vault.urn and vault.urn in deps:
                 out.append(r)
@@ -112,7 +119,10 @@ class Topology:
 
     def destination_vaults(self, copy: CopyDestination) -> list[Resource]:
         """The vaults of the stack a copy lands in: same name, account and region."""
-        return [v for v in self.vaults if _receives(v, copy)]
+        candidates = (
+            self.vaults_by_name.get(copy.vault_name, []) if self.vaults_by_name else self.vaults
+        )
+        return [v for v in candidates if _receives(v, copy)]
 
     def rule_vaults(self, copy: CopyDestination) -> list[Resource]:
         """The vault the copy's rule backs up into (its source vault)."""
@@ -188,6 +198,10 @@ def build(resources: Iterable[Resource]) -> Topology:
     resources = list(resources)
     topo = Topology(resources=resources, by_urn={r.urn: r for r in resources if r.urn})
     topo.vaults = [r for r in resources if r.type in VAULT_TYPES]
+    for r in resources:
+        topo.by_type.setdefault(r.type, []).append(r)
+    for v in topo.vaults:
+        topo.vaults_by_name.setdefault(vault_name(v), []).append(v)
     for plan in (r for r in resources if r.type == PLAN):
         topo.copies.extend(_copies(plan))
     for copy in topo.copies:

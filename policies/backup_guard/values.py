@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 # The engine's unknown sentinels (pulumi-policy `proxy.py`, the same strings on the wire).
@@ -161,17 +162,21 @@ class Provider:
     urn: str = ""
     props: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def account(self) -> str | None:
-        """The one account the provider is pinned to (`allowedAccountIds`), if exactly one."""
+        """The one account the provider is pinned to (`allowedAccountIds`), if exactly one.
+
+        Cached (the props don't change): the stack checks ask it of every resource once per
+        vault or copy, and parsing `allowedAccountIds` each time made AnalyzeStack quadratic
+        in the number of source accounts (bench/preview_scale.py, issue 12)."""
         ids = string_list(self.props.get("allowedAccountIds"))
         if ids and len(ids) == 1 and is_account_id(ids[0]):
             return ids[0]
         return None
 
-    @property
+    @cached_property
     def region(self) -> str | None:
-        """The provider's region, if known."""
+        """The provider's region, if known (cached like `account`)."""
         region = self.props.get("region")
         return region if isinstance(region, str) and not is_unknown(region) else None
 

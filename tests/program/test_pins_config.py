@@ -605,8 +605,8 @@ def test_tag_value_boolean() -> None:
 def test_unknown_top_level_key() -> None:
     assert message(settings, backupPlna={}) == (
         f"invalid config {NS}:backupPlna = {{}}: unknown key; valid keys: sourceAccount, "
-        "backupAccount, managementAccount, backupPlan, selectionTag, selection, vaultLock, "
-        "notificationEmail, restoreTesting, backupAudit"
+        "sourceAccounts, organization, backupAccount, managementAccount, backupPlan, "
+        "selectionTag, selection, vaultLock, notificationEmail, restoreTesting, backupAudit"
     )
 
 
@@ -673,6 +673,17 @@ def test_trailing_newline_is_refused(field: str, value: str, remedy: str) -> Non
 def test_tag_key_trailing_newline_is_refused() -> None:
     assert message(parse_selection_tag, {"key": "Backup\n"}) == (
         f"invalid config {NS}:selectionTag.key = 'Backup\\n': {TAG_KEY_MSG}"
+    )
+
+
+def test_schedule_trailing_newline_is_refused() -> None:
+    # A YAML block scalar (`schedule: |`) ends in a newline; AWS Backup's ScheduleExpression is
+    # the cron expression alone (API BackupRuleInput), so the whole value must be the cron.
+    with pytest.raises(ConfigError) as caught:
+        parse_plan({"schedule": "cron(0 5 ? * * *)\n"})
+    assert caught.value.key == "backupPlan.schedule"
+    assert str(caught.value).startswith(
+        f"invalid config {NS}:backupPlan.schedule = 'cron(0 5 ? * * *)\\n': "
     )
 
 

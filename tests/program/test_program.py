@@ -527,7 +527,7 @@ def test_email_subscription_only_when_configured_and_filtered_to_failures(
 
 
 def test_stack_exports_every_contract_output_as_a_plain_string(prod: ProgramRun) -> None:
-    assert set(prod.outputs) == {
+    contract = {
         "sourceVaultArn",
         "backupVaultArn",
         "backupVaultKeyArn",
@@ -536,7 +536,9 @@ def test_stack_exports_every_contract_output_as_a_plain_string(prod: ProgramRun)
         "backupRoleArn",
         "notificationTopicArn",
     }
-    assert all(isinstance(v, str) and v for v in prod.outputs.values())
+    # Issue 12 adds two maps: each source's outputs by account id, the vault of each region.
+    assert set(prod.outputs) == contract | {"sources", "backupVaultArns"}
+    assert all(isinstance(prod.outputs[k], str) and prod.outputs[k] for k in contract)
     vault = named(prod, "cross-account-backup-vault")
     assert prod.outputs["backupVaultArn"] == vault.outputs["arn"]
     assert prod.outputs["backupVaultArn"].split(":")[4] == BACKUP

@@ -61,8 +61,9 @@ def _project(tmp_path: Path, stack_text: str) -> Path:
     return tmp_path
 
 
-def test_a_missing_required_account_is_the_clis_message(tmp_path: Path) -> None:
-    # pulumi/pulumi pkg/workspace/config.go `missingStackConfigurationKeysError`.
+def test_a_missing_source_account_is_the_programs_message(tmp_path: Path) -> None:
+    # Neither sourceAccount nor sourceAccounts is declared in Pulumi.yaml (either may be the one
+    # set, issue 12), so the CLI lets a stack without them through and the program refuses it.
     project = _project(
         tmp_path,
         "config:\n  cross-account-backup:backupAccount:\n"
@@ -72,8 +73,9 @@ def test_a_missing_required_account_is_the_clis_message(tmp_path: Path) -> None:
     with pytest.raises(PolicyConfigError) as e:
         policy_config("x", project)
     assert str(e.value) == (
-        "validating stack config: Stack 'x' is missing configuration value "
-        "'cross-account-backup:sourceAccount'"
+        "invalid configuration: missing config cross-account-backup:sourceAccount: required: "
+        "an object {accountId, roleArn, region[, externalId, sessionName]}, or sourceAccounts: "
+        "a list of such objects (many workload accounts)"
     )
 
 

@@ -446,11 +446,16 @@ def test_go_json_writes_numbers_as_go_does() -> None:
 # -- this repository -----------------------------------------------------------------------------
 
 
-def test_pulumi_yaml_requires_exactly_the_two_accounts() -> None:
+def test_pulumi_yaml_requires_only_the_backup_account() -> None:
+    # pulumi/pulumi pkg/workspace/config.go: a declared key without a default is required. The
+    # workload accounts come in one of two keys (sourceAccount or sourceAccounts, issue 12), so
+    # neither is declared: a stack with only sourceAccounts must pass the CLI's check, and the
+    # program refuses a stack with neither (tests/program/test_sources.py).
     decls = project_declarations(load_project(REPO))
     required = sorted(k for k, d in decls.items() if d.required and k.startswith(f"{NS}:"))
-    assert required == [f"{NS}:backupAccount", f"{NS}:sourceAccount"]
+    assert required == [f"{NS}:backupAccount"]
     assert all(decls[k].type == "object" for k in required)
+    assert f"{NS}:sourceAccount" not in decls and f"{NS}:sourceAccounts" not in decls
 
 
 def test_pulumi_yaml_defaults_are_the_programs_defaults() -> None:
@@ -463,9 +468,13 @@ def test_undeclared_optional_keys_are_documented() -> None:
     decls = project_declarations(load_project(REPO))
     readme = (REPO / "README.md").read_text()
     pulumi_yaml = (REPO / "Pulumi.yaml").read_text()
-    for key in ("managementAccount", "vaultLock", "notificationEmail"):
+    for key in ("managementAccount", "vaultLock", "notificationEmail", "organization"):
         assert f"{NS}:{key}" not in decls
         assert f"| `{key}` | no |" in readme
+        assert f"#   {NS}:{key}" in pulumi_yaml
+    for key in ("sourceAccount", "sourceAccounts"):
+        assert f"{NS}:{key}" not in decls
+        assert f"| `{key}` | one of the two |" in readme
         assert f"#   {NS}:{key}" in pulumi_yaml
 
 
@@ -473,7 +482,9 @@ def test_undeclared_optional_keys_are_documented() -> None:
 def test_every_stack_of_the_repo_passes_the_clis_rules(stack: str) -> None:
     loaded = read_stack_config(stack, REPO)
     assert loaded.warnings == []
-    assert {f"{NS}:sourceAccount", f"{NS}:backupAccount"} <= set(loaded.config)
+    assert f"{NS}:backupAccount" in loaded.config
+    # One of the two forms of the workload accounts, never both (issue 12).
+    assert len({f"{NS}:sourceAccount", f"{NS}:sourceAccounts"} & set(loaded.config)) == 1
     assert policy_config(stack)["backup-vault-policy-grants-source"]["sourceAccountIds"]
 
 

@@ -70,7 +70,8 @@ def test_prod_stack_has_management_and_copy_cold_storage() -> None:
 
 
 def test_unknown_stack_lists_the_stacks(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"--stack 'qa': Pulumi.qa.yaml not found .*dev, prod"):
+    listed = r"--stack 'qa': Pulumi.qa.yaml not found .*dev, org, prod"
+    with pytest.raises(InputError, match=listed):
         load_settings(ROOT, "qa")
 
 

@@ -240,6 +240,29 @@ def _principals(statement: dict[str, Any]) -> list[str]:
     return out
 
 
+def _org_scope(statement: dict[str, Any]) -> str:
+    """`(organization o-…, paths …)` for a grant scoped by aws:PrincipalOrgID/PrincipalOrgPaths
+    (issue 12): without it a `*` principal would read as open to everyone."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return ""
+    org, paths = [], []
+    for block in condition.values():
+        if not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            if key.lower() == "aws:principalorgid":
+                org += _as_list(value)
+            elif key.lower() == "aws:principalorgpaths":
+                paths += _as_list(value)
+    if not org and not paths:
+        return ""
+    parts = [f"organization {', '.join(org)}"] if org else []
+    if paths:
+        parts.append(f"paths {', '.join(paths)}")
+    return f"({'; '.join(parts)})"
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -271,6 +294,9 @@ def policy_summary(policy_text: Any) -> list[str]:
         # (a role's inline policy): it applies to whoever holds it.
         sid = f" {s['Sid']}" if s.get("Sid") else ""
         who = ", ".join(_principals(s)) or "the role"
+        scope = _org_scope(s)
+        if scope:
+            who = f"{who} {scope}"
         acts = s.get("Action", s.get("NotAction"))
         verb = "every action except " if "NotAction" in s else ""
         listed = _as_list(acts)

@@ -91,10 +91,16 @@ def policy_config(
         raise PolicyConfigError(str(exc)) from exc
     except ConfigError as exc:
         raise PolicyConfigError(f"invalid configuration: {exc}") from exc
-    accounts = {
-        "sourceAccountIds": [settings.source.account_id],
+    accounts: dict[str, Any] = {
+        "sourceAccountIds": [a.account_id for a in settings.source_accounts],
         "backupAccountIds": [settings.backup.account_id],
     }
+    if settings.organization is not None:
+        # Issue 12: the pack ties org-scoped grants (aws:PrincipalOrgID/PrincipalOrgPaths) to
+        # the stack's organization, and proves with it that every source is let in.
+        accounts["organizationId"] = settings.organization.id
+        if settings.organization.paths:
+            accounts["organizationPaths"] = list(settings.organization.paths)
     out: dict[str, dict[str, Any]] = {name: dict(accounts) for name in ACCOUNT_POLICIES}
     compliance = settings.vault_lock is not None and settings.vault_lock.mode == "compliance"
     out["backup-vault-locked"]["requireComplianceMode"] = compliance

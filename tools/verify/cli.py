@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,7 +26,8 @@ from tools.verify.errors import EXIT_CODE_MEANING, ExitCode, VerifyFailure, aws_
 from tools.verify.inputs import (
     InputError,
     VerifySettings,
-    load_settings,
+    load_all_settings,
+    outputs_of_source,
     parse_outputs,
     parse_resource_arn,
     read_outputs_json,
@@ -66,10 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--resource-arn",
-        default="",
+        action="append",
+        default=[],
         help="the source account resource to back up (EBS volume, EC2 instance, "
         "RDS instance, Aurora cluster, EFS, DynamoDB table, S3 bucket, ...); "
-        "required unless --diagnose",
+        "required unless --diagnose; with several source accounts, once per account "
+        "(each ARN goes to the source of its account)",
+    )
+    parser.add_argument(
+        "--source",
+        default=None,
+        metavar="ACCOUNT",
+        help="the source account to verify (a stack with sourceAccounts); default: every "
+        "source, one after the other, with a summary table",
     )
     parser.add_argument(
         "--outputs",
@@ -168,15 +178,72 @@ def run(
     if args.timeout <= 0 or args.poll_interval <= 0:
         print("error: --timeout and --poll-interval must be > 0 seconds", file=err)
         return ExitCode.USAGE
+    try:
+        if settings is not None:
+            return _run_source(args, settings, None, clients_factory, clock, out, err, arns=None)
+        every = load_all_settings(args.repo_root, args.stack)
+        if args.source is not None and args.source not in every:
+            raise InputError(
+                f"--source {args.source!r} is not a source account of stack {args.stack!r}; "
+                f"its sources: {', '.join(every)}"
+            )
+        selected = [args.source] if args.source is not None else list(every)
+        data = read_outputs_json(args.stack, args.outputs, root=args.repo_root)
+    except InputError as exc:
+        print(f"error: {exc}", file=err)
+        return ExitCode.USAGE
+    if len(selected) == 1:
+        return _run_source(
+            args, every[selected[0]], data, clients_factory, clock, out, err, arns=None
+        )
+    # Several sources: one after the other (each its own jobs and clients), then a summary.
+    codes: dict[str, int] = {}
+    for account in selected:
+        print(f"== source account {account}", file=out)
+        arns = [a for a in args.resource_arn if f":{account}:" in a]
+        codes[account] = _run_source(
+            args, every[account], data, clients_factory, clock, out, err, arns=arns
+        )
+    print(summary_table(codes), file=out)
+    failed = [c for c in codes.values() if c != ExitCode.OK]
+    return failed[0] if failed else ExitCode.OK
+
+
+def summary_table(codes: Mapping[str, int]) -> str:
+    """One line per source account: its exit code and what it means."""
+    lines = ["", "source account  result", "--------------  ------"]
+    for account, code in codes.items():
+        meaning = EXIT_CODE_MEANING[ExitCode(code)]
+        lines.append(f"{account:<14}  {'ok' if code == ExitCode.OK else f'{code} {meaning}'}")
+    return "\n".join(lines)
+
+
+def _run_source(
+    args: argparse.Namespace,
+    settings: VerifySettings,
+    data: Mapping[str, Any] | None,
+    clients_factory: ClientsFactory,
+    clock: Clock | None,
+    out: TextIO,
+    err: TextIO,
+    *,
+    arns: list[str] | None,
+) -> int:
+    """The run (or diagnosis, or restore test) of one source account. `arns`: the
+    --resource-arn values of this account (None: every value given, a single-source run)."""
     verifier: Verifier | None = None
     code: int
     try:
-        if settings is None:
-            settings = load_settings(args.repo_root, args.stack)
-        outputs = parse_outputs(
-            read_outputs_json(args.stack, args.outputs, root=args.repo_root), settings
-        )
-        resource_arn = args.resource_arn.strip()
+        if data is None:
+            data = read_outputs_json(args.stack, args.outputs, root=args.repo_root)
+        outputs = parse_outputs(outputs_of_source(data, settings.source.account_id), settings)
+        given = list(args.resource_arn if arns is None else arns)
+        if len(given) > 1:
+            raise InputError(
+                f"--resource-arn given {len(given)} times for source account "
+                f"{settings.source.account_id}: one resource per source account"
+            )
+        resource_arn = given[0].strip() if given else ""
         if args.restore_test:
             return _restore_test(args, settings, outputs, resource_arn, clients_factory, clock, out)
         resource = None

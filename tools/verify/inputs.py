@@ -282,7 +282,33 @@ def _opt_int(value: Any) -> int | None:
 
 
 def load_settings(root: Path, stack: str) -> VerifySettings:
-    """Read and validate the stack config with the program's own `parse_settings`."""
+    """Read and validate the stack config with the program's own `parse_settings` (the first
+    source account's view, the only one of a `sourceAccount` stack)."""
+    return settings_from_stack_settings(_parse_stack(root, stack), stack=stack)
+
+
+def load_all_settings(root: Path, stack: str) -> dict[str, VerifySettings]:
+    """Each source account's settings (its plan and selection), keyed by account id, in the
+    order configured (issue 12: `sourceAccounts`)."""
+    parsed = _parse_stack(root, stack)
+    return {
+        source.account.account_id: settings_from_stack_settings(
+            parsed.for_source(source), stack=stack
+        )
+        for source in parsed.all_sources
+    }
+
+
+def outputs_of_source(data: Mapping[str, Any], account_id: str) -> Mapping[str, Any]:
+    """The stack outputs as one source sees them: the top-level outputs are the first source's,
+    `sources[<accountId>]` holds each source's own (issue 12)."""
+    per_source = data.get("sources")
+    if isinstance(per_source, Mapping) and isinstance(per_source.get(account_id), Mapping):
+        return {**data, **per_source[account_id]}
+    return data
+
+
+def _parse_stack(root: Path, stack: str) -> Any:
     raw = read_raw_config(root, stack)
     try:
         from components.config import parse_settings
@@ -295,7 +321,7 @@ def load_settings(root: Path, stack: str) -> VerifySettings:
         parsed = parse_settings(raw, project=PROJECT, stack=stack)
     except ValueError as exc:
         raise InputError(f"stack {stack!r} config: {exc}") from exc
-    return settings_from_stack_settings(parsed, stack=stack)
+    return parsed
 
 
 # --- stack outputs -----------------------------------------------------------------------------

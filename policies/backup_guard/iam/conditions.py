@@ -96,7 +96,9 @@ class Context:
     absent: frozenset[str]
     present: frozenset[str]
     principal_shapes: Mapping[str, str]
-    value_shapes: Mapping[str, str]
+    value_shapes: Mapping[str, str | tuple[str, ...]]
+    """A key whose value is unknown but of one of these shapes (globs): true for every value
+    only if true for every shape."""
     config_hints: Mapping[str, str]  # key -> the config that would decide it
     variables: bool  # policy variables are only substituted in Version 2012-10-17
     account: str
@@ -167,7 +169,7 @@ def make_context(
         "aws:principalisawsservice": ["false"],
     }
     principal_shapes: dict[str, str] = {}
-    value_shapes: dict[str, str] = {}
+    value_shapes: dict[str, str | tuple[str, ...]] = {}
     present: set[str] = set()
     absent: set[str] = set()
     hints: dict[str, str] = {}
@@ -180,8 +182,16 @@ def make_context(
     if organization_member:
         if org_id is not None:
             values["aws:principalorgid"] = [org_id]
-            value_shapes["aws:principalorgpaths"] = f"{org_id}/r-*"
-            hints["aws:principalorgpaths"] = "the account's organizational unit path"
+            # An account's aws:PrincipalOrgPaths is o-ORG/r-ROOT/ou-.../ (IAM global condition
+            # context keys reference). With the OUs the accounts are under (`OrgId.paths`, the
+            # pack's organizationPaths config), it is one of `<path>/*`.
+            paths = getattr(org_id, "paths", ())
+            value_shapes["aws:principalorgpaths"] = (
+                tuple(f"{p.rstrip('/')}/*" for p in paths) if paths else f"{org_id}/r-*"
+            )
+            hints["aws:principalorgpaths"] = (
+                "the account's organizational unit path (the pack's organizationPaths config)"
+            )
         else:
             present.update({"aws:principalorgid", "aws:principalorgpaths"})
             hints["aws:principalorgid"] = "the pack's organizationId config"
@@ -273,6 +283,33 @@ def _compare(op: str, value: str, pattern: str) -> bool | None:
         "greaterthan": a > b,
         "greaterthanequals": a >= b,
     }.get(suffix)
+
+
+def _shapes_result(op: str, patterns: Sequence[str], shape: str | tuple[str, ...]) -> Tri:
+    """Positive `op` with any of `patterns` against a value of `shape` (or of one of several
+    shapes, not known which: YES only if YES for each, NO only if NO for each)."""
+    per_shape = []
+    for one in (shape,) if isinstance(shape, str) else shape:
+        hits = [_shape_result(op, p, one) for p in patterns]
+        per_shape.append(Tri.YES if Tri.YES in hits else Tri.MAYBE if Tri.MAYBE in hits else Tri.NO)
+    if all(t is Tri.YES for t in per_shape):
+        return Tri.YES
+    if all(t is Tri.NO for t in per_shape):
+        return Tri.NO
+    return Tri.MAYBE
+
+
+class OrgId(str):
+    """An organization id (`o-…`) that also knows the organizational unit paths its member
+    accounts are under (`paths`, the pack's `organizationPaths` config): it travels where an
+    `org_id: str` goes, so that every caller of the evaluator keeps its signature."""
+
+    paths: tuple[str, ...]
+
+    def __new__(cls, org_id: str, paths: Sequence[str] = ()) -> OrgId:
+        made = super().__new__(cls, org_id)
+        made.paths = tuple(paths)
+        return made
 
 
 def _shape_result(op: str, pattern: str, shape: str) -> Tri:
@@ -401,13 +438,7 @@ def _eval_at(condition: Mapping[str, Mapping[str, list[str]]], ctx: Context, at:
                 if shape is None:  # aws:PrincipalTag/...: one value per principal, shape unknown
                     out.principals.append(f"the principals of {ctx.account} with that {key}")
                     continue
-                hits = [_shape_result(positive, p, shape) for p in pats]
-                if Tri.YES in hits:
-                    every: Tri = Tri.YES
-                elif Tri.MAYBE in hits:
-                    every = Tri.MAYBE
-                else:
-                    every = Tri.NO
+                every = _shapes_result(positive, pats, shape)
                 if every is Tri.MAYBE:
                     if state == "principal":
                         out.principals.append(_describe(ctx.account, key, op, negated, pats))

@@ -1,0 +1,1 @@
+"""The config model by concern (`components.config` is the facade: import from there)."""
