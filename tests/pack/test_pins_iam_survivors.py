@@ -1,0 +1,97 @@
+"""Pins written from the IAM evaluator's mutation survivors (issue 16, docs/testing.md).
+
+Rows as in test_pins_iam.py: (id, policy, evaluate kwargs, verdict, deciding statement, reason),
+the reason asserted whole where the evaluator writes one. References (IAM User Guide pages under
+https://docs.aws.amazon.com/IAM/latest/UserGuide/):
+- [notprincipal] reference_policies_elements_notprincipal.html: NotPrincipal matches every
+  principal except the ones listed: `"NotPrincipal": "*"` excludes every principal (the
+  statement applies to none); one that lists only a service principal still matches the account.
+- [arn] reference_identifiers.html: an IAM ARN names one partition (aws, aws-cn, aws-us-gov);
+  an entry of another partition or another account does not designate the caller.
+- [action] reference_policies_elements_action.html / reference_policies_elements_notaction.html:
+  "action names are not case sensitive"; NotAction matches every action except those listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from iam_tables import ALLOW, OTHER, ROLE, SRC, Case, check, pol, st
+
+OTHER_ROOT = f"arn:aws:iam::{OTHER}:root"
+CN_ROLE = f"arn:aws-cn:iam::{SRC}:role/backup"
+SIBLING = f"arn:aws:iam::{SRC}:role/other"
+
+ROWS: list[Case] = [
+    # [notprincipal]
+    (
+        "deny-notprincipal-star-string-denies-nobody",
+        pol(st("D", "Deny", not_principal="*"), ALLOW),
+        {},
+        "allowed",
+        "Allow",
+        "statement 'Allow' allows backup:CopyIntoBackupVault to 111111111111",
+    ),
+    (
+        "deny-notprincipal-service-only-denies-the-account",
+        pol(st("D", "Deny", not_principal={"Service": "backup.amazonaws.com"}), ALLOW),
+        {},
+        "explicit-deny",
+        "D",
+        "statement 'D' denies backup:CopyIntoBackupVault to 111111111111",
+    ),
+    (
+        "deny-notprincipal-other-account-listed-first-own-role-still-seen",
+        pol(st("D", "Deny", not_principal={"AWS": [OTHER_ROOT, ROLE]}), ALLOW),
+        {},
+        "uncertain",
+        "D",
+        f"NotPrincipal excludes {ROLE} of {SRC}",
+    ),
+    # [arn] an entry of another partition is skipped, the next one still read
+    (
+        "deny-notprincipal-other-partition-listed-first-own-role-still-seen",
+        pol(st("D", "Deny", not_principal={"AWS": [CN_ROLE, ROLE]}), ALLOW),
+        {"partition": "aws"},
+        "uncertain",
+        "D",
+        f"NotPrincipal excludes {ROLE} of {SRC}",
+    ),
+    (
+        "deny-notprincipal-excluding-a-sibling-role-hits-the-caller",
+        pol(st("D", "Deny", not_principal={"AWS": SIBLING}), ALLOW),
+        {"principal_arn": ROLE},
+        "explicit-deny",
+        "D",
+        "statement 'D' denies backup:CopyIntoBackupVault to",
+    ),
+    (
+        "deny-notprincipal-excluding-the-caller-spares-it",
+        pol(st("D", "Deny", not_principal={"AWS": ROLE}), ALLOW),
+        {"principal_arn": ROLE},
+        "allowed",
+        "Allow",
+        "statement 'Allow' allows backup:CopyIntoBackupVault to",
+    ),
+    # [action]
+    (
+        "deny-notaction-other-case-still-excludes-the-action",
+        pol(st("D", "Deny", not_action="BACKUP:copyintobackupvault"), ALLOW),
+        {},
+        "allowed",
+        "Allow",
+        "statement 'Allow' allows backup:CopyIntoBackupVault to 111111111111",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "kwargs", "verdict", "statement", "reason"),
+    [pytest.param(*row[1:], id=row[0]) for row in ROWS],
+)
+def test_evaluator_survivor_pins(
+    policy: dict[str, Any], kwargs: dict[str, Any], verdict: str, statement: str | None, reason: str
+) -> None:
+    check(policy, kwargs, verdict, statement, reason)
