@@ -10,6 +10,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/):
   an entry of another partition or another account does not designate the caller.
 - [action] reference_policies_elements_action.html / reference_policies_elements_notaction.html:
   "action names are not case sensitive"; NotAction matches every action except those listed.
+- [arnlike] see the table at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from backup_guard.iam.match import arn_includes
 from iam_tables import ALLOW, OTHER, ROLE, SRC, Case, check, pol, st
 
 OTHER_ROOT = f"arn:aws:iam::{OTHER}:root"
@@ -95,3 +97,21 @@ def test_evaluator_survivor_pins(
     policy: dict[str, Any], kwargs: dict[str, Any], verdict: str, statement: str | None, reason: str
 ) -> None:
     check(policy, kwargs, verdict, statement, reason)
+
+
+# [arnlike] reference_policies_elements_condition_operators.html#Conditions_ARN: ArnLike checks
+# each of the six colon-delimited parts on its own; the resource part may itself hold `:`.
+@pytest.mark.parametrize(
+    ("pattern", "shape", "included"),
+    [
+        ("arn:aws:logs:*:*:log-group:*", f"arn:aws:logs:eu-west-1:{SRC}:log-group:x", True),
+        ("arn:aws:logs:*:*:log-group:*", "arn:aws:logs:eu-west-1:*:log-group:x:*", True),
+        ("arn:aws:logs:*:*:log-group:a", f"arn:aws:logs:eu-west-1:{SRC}:log-group:b", False),
+        ("arn:aws:logs:*:*:log-group:*", "not-an-arn", False),
+        ("arn:aws:logs:*:*:log-group:*", "arn:aws:logs:eu-west-1:x", False),
+    ],
+)
+def test_arn_includes_reads_six_parts_the_last_with_its_colons(
+    pattern: str, shape: str, included: bool
+) -> None:
+    assert arn_includes(pattern, shape) is included
