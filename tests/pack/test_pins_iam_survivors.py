@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from backup_guard.iam.match import arn_includes
+from backup_guard.iam.conditions import _shape_result
+from backup_guard.iam.match import Tri, arn_includes
 from iam_tables import ALLOW, OTHER, ROLE, SRC, Case, check, pol, st
 
 OTHER_ROOT = f"arn:aws:iam::{OTHER}:root"
@@ -115,3 +116,24 @@ def test_arn_includes_reads_six_parts_the_last_with_its_colons(
     pattern: str, shape: str, included: bool
 ) -> None:
     assert arn_includes(pattern, shape) is included
+
+
+# [string] reference_policies_elements_condition_operators.html#Conditions_String: StringEquals
+# is exact and case-sensitive, StringEqualsIgnoreCase ignores case, neither expands wildcards in
+# the policy value. Against a value known only by its shape (a glob): YES when every value of the
+# shape matches, MAYBE when some may, NO when none can.
+@pytest.mark.parametrize(
+    ("op", "pattern", "shape", "result"),
+    [
+        ("stringequals", ROLE, ROLE, Tri.YES),
+        ("stringequals", ROLE, ROLE.upper(), Tri.NO),
+        ("stringequals", ROLE, f"arn:aws:iam::{SRC}:role/*", Tri.MAYBE),
+        ("stringequals", f"arn:aws:iam::{SRC}:role/*", f"arn:aws:iam::{SRC}:role/*", Tri.MAYBE),
+        ("stringequals", SIBLING, ROLE, Tri.NO),
+        ("stringequalsignorecase", ROLE.upper(), ROLE, Tri.YES),
+        ("stringequalsignorecase", ROLE, ROLE.upper(), Tri.YES),
+        ("stringequalsignorecase", SIBLING, ROLE, Tri.NO),
+    ],
+)
+def test_string_operators_against_a_shape(op: str, pattern: str, shape: str, result: Tri) -> None:
+    assert _shape_result(op, pattern, shape) is result
