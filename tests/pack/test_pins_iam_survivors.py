@@ -10,16 +10,18 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/):
   an entry of another partition or another account does not designate the caller.
 - [action] reference_policies_elements_action.html / reference_policies_elements_notaction.html:
   "action names are not case sensitive"; NotAction matches every action except those listed.
-- [arnlike] see the table at the end.
+- [arnlike], [string], [date]: at their tables below (condition operators page).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from backup_guard.iam.conditions import _shape_result
+from backup_guard.iam.conditions import _shape_result, iso, parse_time
 from backup_guard.iam.match import Tri, arn_includes
 from iam_tables import ALLOW, OTHER, ROLE, SRC, Case, check, pol, st
 
@@ -137,3 +139,26 @@ def test_arn_includes_reads_six_parts_the_last_with_its_colons(
 )
 def test_string_operators_against_a_shape(op: str, pattern: str, shape: str, result: Tri) -> None:
     assert _shape_result(op, pattern, shape) is result
+
+
+# [date] reference_policies_elements_condition_operators.html#Conditions_Date: a date is ISO 8601
+# or epoch seconds; IAM reads a time without zone as UTC (as aws:CurrentTime is), whatever the
+# zone of the machine running the pack. RFC 3339 5.6 allows a lowercase `z`.
+@pytest.fixture
+def new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.delenv("TZ")
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-12-01T08:00:00Z", "2026-12-01T08:00:00z", "2026-12-01T08:00:00", "1796112000"]
+)
+def test_date_values_are_utc_on_a_machine_in_another_zone(new_york: None, text: str) -> None:
+    assert parse_time(text) == 1796112000.0
+
+
+def test_dates_are_written_in_utc_on_a_machine_in_another_zone(new_york: None) -> None:
+    assert iso(1796112000.0) == "2026-12-01T08:00:00Z"
