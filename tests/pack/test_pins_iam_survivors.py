@@ -10,7 +10,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/):
   an entry of another partition or another account does not designate the caller.
 - [action] reference_policies_elements_action.html / reference_policies_elements_notaction.html:
   "action names are not case sensitive"; NotAction matches every action except those listed.
-- [arnlike], [string], [date]: at their tables below (condition operators page).
+- [arnlike], [string], [date] (condition operators page), [grammar]: at their tables below.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from backup_guard.iam import parse_policy
 from backup_guard.iam.conditions import _shape_result, iso, parse_time
 from backup_guard.iam.match import Tri, arn_includes
 from iam_tables import ALLOW, OTHER, ROLE, SRC, Case, check, pol, st
@@ -162,3 +163,18 @@ def test_date_values_are_utc_on_a_machine_in_another_zone(new_york: None, text: 
 
 def test_dates_are_written_in_utc_on_a_machine_in_another_zone(new_york: None) -> None:
     assert iso(1796112000.0) == "2026-12-01T08:00:00Z"
+
+
+# [grammar] reference_policies_grammar.html: `<condition_value> = ("string" | "number" |
+# "Boolean")`, quotes optional for numbers and Booleans; the values are compared as strings, so
+# a JSON `true` is the string "true" (lowercase, as the Bool operator's values are written).
+@pytest.mark.parametrize(
+    ("values", "parsed"),
+    [(True, ["true"]), (False, ["false"]), ([True, 5, "x"], ["true", "5", "x"]), (7, ["7"])],
+)
+def test_condition_values_json_booleans_and_numbers_are_strings(
+    values: Any, parsed: list[str]
+) -> None:
+    key = "aws:SecureTransport"
+    doc = pol(st("D", "Deny", condition={"Bool": {key: values}}))
+    assert parse_policy(doc).statements[0].condition == {"Bool": {key: parsed}}
