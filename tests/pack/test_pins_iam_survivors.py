@@ -178,3 +178,24 @@ def test_condition_values_json_booleans_and_numbers_are_strings(
     key = "aws:SecureTransport"
     doc = pol(st("D", "Deny", condition={"Bool": {key: values}}))
     assert parse_policy(doc).statements[0].condition == {"Bool": {key: parsed}}
+
+
+# [principal] reference_policies_elements_principal.html: the principal types are AWS, Service,
+# Federated and CanonicalUser (spelt so); an S3 canonical user id is 64 hex characters.
+CANONICAL = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+
+
+@pytest.mark.parametrize(
+    ("principal", "parsed"),
+    [
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            {"Federated": ["cognito-identity.amazonaws.com"]},
+        ),
+        ({"CanonicalUser": CANONICAL}, {"CanonicalUser": [CANONICAL]}),
+    ],
+)
+def test_principal_types_federated_and_canonical_user(
+    principal: dict[str, str], parsed: dict[str, list[str]]
+) -> None:
+    assert parse_policy(pol(st("A", principal=principal))).statements[0].principal == parsed
