@@ -52,6 +52,18 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{item}"' for item in items) + "]"
 
 
+def _unmutated_components() -> list[str]:
+    """The other modules of `components/`: mutmut's `mutants/` holds only what it mutates, so
+    a module that config.py imports lazily (`components.recovery_config`) must be copied too,
+    or every test reaching it fails there (ModuleNotFoundError), which mutmut counts as a kill."""
+    mutated = {Path(m).name for m in MUTATED if m.startswith("components/")}
+    return sorted(
+        f"components/{p.name}"
+        for p in (REPO_ROOT / "components").glob("*.py")
+        if p.name not in mutated
+    )
+
+
 def pyproject() -> str:
     """The working copy's pyproject.toml: mutmut's settings and pytest's."""
     deselect = [arg for test in DESELECT for arg in ("--deselect", test)]
@@ -59,7 +71,7 @@ def pyproject() -> str:
 source_paths = {_toml_list(MUTATED)}
 do_not_mutate = {_toml_list(NOT_MUTATED)}
 # mutmut runs the tests in mutants/: the helpers' modules and the stack files go there too.
-also_copy = {_toml_list(ALSO_COPY)}
+also_copy = {_toml_list(ALSO_COPY + _unmutated_components())}
 pytest_add_cli_args = {_toml_list(["-q", "-p", "no:cacheprovider", *deselect])}
 pytest_add_cli_args_test_selection = ["tests/"]
 # grpc (imported by pulumi, which the stack-config helpers import) is not fork-safe: fork the
