@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-import components.config as config_module
+import components.settings.plan as config_module  # where _timezone looks zones up
 from components.config import ConfigError, is_near_miss_namespace, parse_plan, parse_vault_lock
 
 NS = "cross-account-backup"
