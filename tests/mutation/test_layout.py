@@ -32,6 +32,7 @@ def test_working_copy_has_the_import_names(tmp_path: Path) -> None:
     assert config["tool"]["mutmut"]["source_paths"] == [
         "backup_guard/",
         "components/config.py",
+        "components/settings/",
         "components/documents.py",
     ]
     assert config["tool"]["mutmut"]["do_not_mutate"] == ["backup_guard/pack.py"]
@@ -39,3 +40,8 @@ def test_working_copy_has_the_import_names(tmp_path: Path) -> None:
     # mutants/ holds only the mutated files: config.py's lazy import of recovery_config needs it.
     assert "components/recovery_config.py" in config["tool"]["mutmut"]["also_copy"]
     assert "components/config.py" not in config["tool"]["mutmut"]["also_copy"]
+    # The config model's parsing moved to components/settings/: it is mutated, not only copied.
+    assert not any(
+        path.startswith("components/settings") for path in config["tool"]["mutmut"]["also_copy"]
+    )
+    assert (work / "components" / "settings" / "plan.py").is_file()

@@ -2,7 +2,8 @@
 
     out/mutation/
       backup_guard/           <- policies/backup_guard/ (imported as `backup_guard`)
-      components/             <- components/ (config.py and documents.py are mutated)
+      components/             <- components/ (the config model — config.py, the facade, and
+                                 settings/, where its parsing lives — and documents.py are mutated)
       tools/, Pulumi*.yaml    <- read by the test helpers (stack configs), never mutated
       tests/                  <- the Pulumi-free tests (no gRPC pack process, no program run)
       pyproject.toml          <- [tool.mutmut] + [tool.pytest.ini_options] for this copy
@@ -21,7 +22,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WORK_DIR = REPO_ROOT / "out" / "mutation"
 
 #: What mutmut mutates, as paths of the working copy.
-MUTATED = ["backup_guard/", "components/config.py", "components/documents.py"]
+MUTATED = [
+    "backup_guard/",
+    "components/config.py",
+    "components/settings/",
+    "components/documents.py",
+]
 #: Not mutated: only the gRPC tests (a pack process) can kill mutants of the pulumi_policy glue.
 NOT_MUTATED = ["backup_guard/pack.py"]
 
