@@ -15,7 +15,7 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +181,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.engine_errors: list[EngineError] = []
         self._pending: dict[str, Any] | None = None
         self._lock = threading.RLock()
+        #: Called with each registration as it is recorded, in registration order (under the
+        #: lock): the preview sends it to the policy pack's `Analyze` while the program runs.
+        self.on_register: Callable[[Registration], None] | None = None
 
     # -- bookkeeping used by RecordingMonitor ---------------------------------------------------
 
@@ -250,24 +253,25 @@ class RecordingMocks(pulumi.runtime.Mocks):
             else:
                 state = {**_known_only(inputs), **computed}
 
-            self.registrations.append(
-                Registration(
-                    type=args.typ,
-                    name=args.name,
-                    urn=urn,
-                    custom=bool(args.custom),
-                    inputs=inputs,
-                    provider=provider,
-                    parent=details.get("parent", ""),
-                    options=details.get("options", {}),
-                    property_dependencies=details.get("property_dependencies", {}),
-                    dependencies=details.get("dependencies", []),
-                    id=rid,
-                    outputs=state,
-                    account_id=account if args.custom else None,
-                    region=region if args.custom else None,
-                )
+            registration = Registration(
+                type=args.typ,
+                name=args.name,
+                urn=urn,
+                custom=bool(args.custom),
+                inputs=inputs,
+                provider=provider,
+                parent=details.get("parent", ""),
+                options=details.get("options", {}),
+                property_dependencies=details.get("property_dependencies", {}),
+                dependencies=details.get("dependencies", []),
+                id=rid,
+                outputs=state,
+                account_id=account if args.custom else None,
+                region=region if args.custom else None,
             )
+            self.registrations.append(registration)
+            if self.on_register is not None:
+                self.on_register(registration)
             return rid, state
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]

@@ -18,7 +18,9 @@ credentials (the command line is `__main__.py`, `python -m tools.preview`):
 from __future__ import annotations
 
 import contextlib
+import queue
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,6 +39,7 @@ from tools.stack.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from tools.preview.engine import OfflineRun
+    from tools.preview.mocks import Registration
     from tools.preview.pack_client import PolicyPackProcess
     from tools.preview.render import PolicyReport, Violation
 
@@ -99,10 +102,137 @@ def _attach(launched: LaunchedPack) -> PolicyPackProcess:
         raise PreviewError("pack", str(exc)) from exc
 
 
+class StreamingAnalysis:
+    """The pack's `Analyze` of each resource as the program registers it, as the engine does.
+
+    A worker thread attaches to the launched pack (waits for its port, `ConfigureStack`,
+    `GetAnalyzerInfo`, `Configure`), then sends `Analyze` for each registration `feed` hands it,
+    in registration order, while the program goes on registering (the pack is its own process:
+    it runs on the other core). `finish` waits for the last `Analyze`, sends `AnalyzeStack` and
+    returns the report, exactly what analyzing the finished run would give; a failure of the pack
+    (it did not start, it crashed on a resource) is raised there, as `PreviewError("pack")`.
+    """
+
+    def __init__(self, launched: LaunchedPack, pack_dir: Path, config: Mapping[str, Any]) -> None:
+        self.launched = launched
+        self.pack_dir = pack_dir
+        self.config = dict(config)
+        self.pack: PolicyPackProcess | None = None
+        self.resources: list[dict[str, Any]] = []
+        self.violations: list[Violation] = []
+        self.info: dict[str, Any] = {}
+        self.version = ""
+        #: Seconds in the pack's calls (Analyze, then AnalyzeStack), overlapping the program.
+        self.analyze_seconds = 0.0
+        self.analyze_stack_seconds = 0.0
+        self._queue: queue.SimpleQueue[Registration | None] = queue.SimpleQueue()
+        self._providers: dict[str, dict[str, Any]] = {}
+        self._error: BaseException | None = None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="preview-analyze", daemon=True)
+        self._thread.start()
+
+    def feed(self, registration: Registration) -> None:
+        """Called by the mocks with each registration, in order (cheap: a queue put)."""
+        self._queue.put(registration)
+
+    def _work(self) -> None:
+        from tools.preview.engine import analyzer_provider, to_analyzer_resource
+        from tools.preview.mocks import provider_urn
+
+        try:
+            self.pack = _attach(self.launched)
+            self.info = self.pack.get_info()
+            self.version = pack_version(self.pack_dir, self.info.get("version"))
+            # `--policy-pack-config` is per pack: send only what this pack declares, so another
+            # pack (`--policy-pack DIR`) runs with its own defaults.
+            declared = {p.get("name") for p in self.info.get("policies", [])}
+            self.config = {k: v for k, v in self.config.items() if k in declared}
+            if self.config:
+                self.pack.configure(self.config)
+            while (registration := self._queue.get()) is not None:
+                if self._cancelled.is_set():
+                    return
+                # The provider a resource names registered before it (its URN is an input).
+                self._providers.setdefault(registration.urn, analyzer_provider(registration))
+                reference = registration.provider
+                provider = self._providers.get(provider_urn(reference)) if reference else None
+                resource = to_analyzer_resource(registration, provider)
+                self.resources.append(resource)
+                t0 = time.perf_counter()
+                diagnostics = self.pack.analyze(resource)
+                self.analyze_seconds += time.perf_counter() - t0
+                for d in diagnostics:
+                    self.violations.append(
+                        _violation(d, self.info, self.version, "analyze", resource["urn"])
+                    )
+        except BaseException as exc:  # raised in `finish`, on the caller's thread
+            self._error = exc
+
+    def cancel(self) -> None:
+        """The program failed: stop analyzing (its error is the one reported)."""
+        self._cancelled.set()
+        self._queue.put(None)
+        self.launched.stop()  # a worker waiting for the port or a call returns at once
+        self._thread.join()
+        if self.pack is not None:
+            self.pack.stop()
+
+    def finish(self) -> PolicyReport:
+        """Wait for every `Analyze`, send `AnalyzeStack`; the report."""
+        from tools.preview.render import PolicyInfo, PolicyReport
+
+        self._queue.put(None)
+        self._thread.join()
+        pack = self.pack
+        try:
+            if self._error is not None:
+                raise self._error
+            assert pack is not None
+            t0 = time.perf_counter()
+            for d in pack.analyze_stack(self.resources):
+                self.violations.append(_violation(d, self.info, self.version, "analyzeStack", ""))
+            self.analyze_stack_seconds = time.perf_counter() - t0
+        except PreviewError:
+            raise
+        except PackError as exc:
+            raise PreviewError("pack", str(exc)) from exc
+        except Exception as exc:  # gRPC failures: the pack crashed on a resource
+            stderr = pack.stderr if pack is not None else self.launched.stderr
+            raise PreviewError("pack", f"the policy pack failed: {exc}\n{stderr}".strip()) from exc
+        finally:
+            if pack is not None:
+                pack.stop()
+        levels = {
+            name: value.get("enforcementLevel")
+            for name, value in self.config.items()
+            if isinstance(value, Mapping)
+        }
+        policies = [
+            PolicyInfo(
+                name=p.get("name", ""),
+                description=p.get("description", ""),
+                enforcement_level=levels.get(p.get("name"))
+                or p.get("enforcementLevel", "advisory"),
+            )
+            for p in self.info.get("policies", [])
+        ]
+        return PolicyReport(
+            pack_name=self.info.get("name", self.pack_dir.name),
+            pack_version=self.version,
+            pack_path=_display_path(self.pack_dir),
+            config=dict(self.config),
+            policies=policies,
+            violations=_dedupe(self.violations),
+            analyzed_resources=len(self.resources),
+        )
+
+
 def analyze(
     pack: PolicyPackProcess, run: OfflineRun, pack_dir: Path, config: Mapping[str, Any]
 ) -> PolicyReport:
-    """Analyze each resource, then the stack, as the CLI does during `pulumi preview`."""
+    """Analyze each resource of a finished run, then the stack, as the CLI does during
+    `pulumi preview` (the preview itself streams them: `StreamingAnalysis`)."""
     from tools.preview.engine import to_analyzer_resources
     from tools.preview.render import PolicyInfo, PolicyReport
 
@@ -237,7 +367,9 @@ def preview(
     except OfflineError as exc:  # the stack's config, refused by the CLI's rules
         raise PreviewError("config", str(exc)) from exc
     launched: LaunchedPack | None = None
-    pack: PolicyPackProcess | None = None
+    streaming: StreamingAnalysis | None = None
+    analysis: StreamingAnalysis | None = None
+    deferred: PreviewError | None = None
     try:
         if pack_dir is not None:
             try:
@@ -252,6 +384,13 @@ def preview(
                 raise PreviewError("pack", str(exc)) from exc
             except OSError as exc:
                 raise PreviewError("pack", f"the policy pack did not start: {exc}") from exc
+            try:
+                # From the stack file, without -c: what `make policy-config` writes for `pulumi up`.
+                config = stack_policy_config(stack, project_dir)
+            except PreviewError as exc:  # reported after the program, whose error comes first
+                deferred = exc
+            else:
+                streaming = StreamingAnalysis(launched, Path(pack_dir), config)
         from tools.preview.engine import run_stack  # Pulumi: imported while the pack boots
 
         t_program = time.perf_counter()
@@ -259,24 +398,28 @@ def preview(
             # Whatever the program prints goes to stderr: stdout is the preview (or its JSON).
             with contextlib.redirect_stdout(sys.stderr):
                 run = run_stack(
-                    stack, preview=True, config_overrides=config_overrides, project_dir=project_dir
+                    stack,
+                    preview=True,
+                    config_overrides=config_overrides,
+                    project_dir=project_dir,
+                    on_register=streaming.feed if streaming is not None else None,
                 )
         except OfflineError as exc:
             raise PreviewError("stack", str(exc)) from exc
         t1 = time.perf_counter()
         if run.error is not None:
             raise _program_error(run, loaded)
+        if deferred is not None:
+            raise deferred
         report = None
-        if launched is not None:
-            # From the stack file, without -c: what `make policy-config` writes for `pulumi up`.
-            config = stack_policy_config(stack, project_dir)
-            pack = _attach(launched)
-            report = analyze(pack, run, Path(pack_dir or DEFAULT_PACK), config)
+        if streaming is not None:
+            analysis, streaming = streaming, None  # finish stops the pack, whatever happens
+            report = analysis.finish()
         t2 = time.perf_counter()
     finally:
-        if pack is not None:
-            pack.stop()
-        elif launched is not None:
+        if streaming is not None:
+            streaming.cancel()
+        if launched is not None:
             launched.stop()
     timings = {
         "setup": t_program - t0,
@@ -285,7 +428,11 @@ def preview(
         "total": time.perf_counter() - t0,
     }
     if launched is not None and launched.startup_seconds is not None:
-        # The pack's boot, to its port line, in parallel with the program: only what outlasts
-        # it shows in `analysis`.
+        # The pack's boot, to its port line, in parallel with setup and the program.
         timings["packStartup"] = launched.startup_seconds
+    if report is not None and analysis is not None:
+        # The pack's calls as the preview timed them: `Analyze` runs while the program does
+        # (only what outlasts the program shows in `analysis`), `AnalyzeStack` after it.
+        timings["packAnalyze"] = analysis.analyze_seconds
+        timings["packAnalyzeStack"] = analysis.analyze_stack_seconds
     return run, report, timings
