@@ -87,7 +87,7 @@ def test_analyze_is_sent_while_the_program_still_runs(
 ) -> None:
     sent: list[float] = []
     ended: list[float] = []
-    real_analyze, real_run_stack = PolicyPackProcess.analyze, engine.run_stack
+    real_analyze, real_run_stack = PolicyPackProcess.analyze_future, engine.run_stack
 
     def timed_analyze(self: PolicyPackProcess, resource: Any) -> Any:
         sent.append(time.perf_counter())
@@ -98,7 +98,7 @@ def test_analyze_is_sent_while_the_program_still_runs(
         ended.append(time.perf_counter())
         return run
 
-    monkeypatch.setattr(PolicyPackProcess, "analyze", timed_analyze)
+    monkeypatch.setattr(PolicyPackProcess, "analyze_future", timed_analyze)
     monkeypatch.setattr(engine, "run_stack", timed_run_stack)
     # 40 sources (~700 resources): the program outlasts the pack's boot, as at scale.
     stack = project(tmp_path, 40)
