@@ -11,7 +11,9 @@ credentials (the command line is `__main__.py`, `python -m tools.preview`):
    interface: `tools/stack/pack_launch.py`, `tools/preview/pack_client.py`) and configured with
    the stack's policy config (`tools/stack/policy_config.py`, the same file `make policy-config`
    writes for `pulumi up`);
-3. every resource goes through `Analyze`, then the whole stack through `AnalyzeStack`;
+3. every resource goes through `Analyze` as the program registers it (`StreamingAnalysis`, a
+   worker thread, as the engine analyzes each registration), then the whole stack through
+   `AnalyzeStack` once the program has finished;
 4. the caller renders the plan and the policy results (`tools/preview/render.py`).
 """
 
