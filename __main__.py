@@ -23,6 +23,7 @@ from components.providers import (
     copy_job_regions,
     management_provider_name,
     provider_args,
+    single_form_name,
     source_provider_name,
 )
 
@@ -66,10 +67,20 @@ def read_config() -> dict[str, Any]:
 
 settings = parse_settings(read_config(), project=pulumi.get_project(), stack=pulumi.get_stack())
 
+
+def _source_provider_opts(account_id: str) -> pulumi.ResourceOptions | None:
+    # The first of `sourceAccounts` keeps the provider URN of `sourceAccount` (`source-account`):
+    # a provider's identity changing would touch every resource it deploys.
+    name = source_provider_name(settings, account_id)
+    old = single_form_name(settings, account_id, name)
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old)]) if old else None
+
+
 source_providers = {
     account.account_id: aws.Provider(
         source_provider_name(settings, account.account_id),
         provider_args(account, settings, "source"),
+        opts=_source_provider_opts(account.account_id),
     )
     for account in settings.source_accounts
 }

@@ -23,6 +23,7 @@ import pulumi_aws as aws
 from components import documents, recovery
 from components.builders import KEY_DELETION_WINDOW_DAYS, AccountBuilder
 from components.config import StackSettings
+from components.providers import single_form_aliases
 from components.source_side import BACKUP_ROLE_POLICIES, SourceOutputs, SourceSide
 
 __all__ = [
@@ -144,7 +145,13 @@ class CrossAccountBackup(pulumi.ComponentResource, AccountBuilder):
         )
 
     def _source_opts(self, args: CrossAccountBackupArgs, account_id: str) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, provider=args.source_providers[account_id])
+        # The first of `sourceAccounts` keeps the identity its resources had under
+        # `sourceAccount` (aliases to their single-form names: `single_form_aliases`).
+        return pulumi.ResourceOptions(
+            parent=self,
+            provider=args.source_providers[account_id],
+            transformations=single_form_aliases(self._settings, account_id),
+        )
 
     # --- management account ----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ touching anything if the role lands in another account than the one configured.
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 
 from components.config import AccountSettings, StackSettings
@@ -31,6 +32,50 @@ def source_provider_name(settings: StackSettings, account_id: str) -> str:
     adding an account renames no provider, and a provider's name is part of the identity of
     every resource it deploys)."""
     return f"{SOURCE_PROVIDER}-{account_id}" if settings.many_sources else SOURCE_PROVIDER
+
+
+def single_form_name(settings: StackSettings, account_id: str, name: str) -> str | None:
+    """The name `name` had when the stack used `sourceAccount`, if it is a resource of the first
+    of `sourceAccounts` (else None).
+
+    A single-source stack names its source's resources and provider without the account
+    (`cross-account-plan`, `source-account`); the list form puts `-<accountId>` in
+    (`cross-account-<accountId>-plan`, `source-account-<accountId>`). Moving a stack from
+    `sourceAccount` to `sourceAccounts` with its account first must not replace them: the first
+    entry's resources alias their single-form names. Only the first: two resources must never
+    alias one URN, and only one account can have been the single source.
+    """
+    segment = f"-{account_id}"
+    if not settings.many_sources or settings.source_accounts[0].account_id != account_id:
+        return None
+    if segment not in name:
+        return None
+    return name.replace(segment, "", 1)
+
+
+def single_form_aliases(
+    settings: StackSettings, account_id: str
+) -> list[pulumi.ResourceTransformation]:
+    """A transformation for the resource options of a source's children that adds, to the first
+    source of `sourceAccounts`, the alias to its single-form name (`single_form_name`).
+
+    `pulumi.Alias(name=...)`: the fields left out (type, parent, stack, project) are the
+    resource's own, so the alias names the same parent, the component (pulumi docs, resource
+    options, "aliases").
+    """
+    if single_form_name(settings, account_id, f"-{account_id}") is None:
+        return []
+
+    def alias(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+        old = single_form_name(settings, account_id, args.name)
+        if old is None:
+            return pulumi.ResourceTransformationResult(args.props, args.opts)
+        extra = pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old)])
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, extra)
+        )
+
+    return [alias]
 
 
 def management_provider_name(settings: StackSettings, region: str) -> str:

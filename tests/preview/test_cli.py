@@ -167,7 +167,15 @@ def test_json_output_follows_the_schema_and_the_diagram_is_written(tmp_path: Pat
     }
     assert doc["summary"]["passed"] is True and doc["summary"]["mandatory"] == 0
     assert doc["policyPack"]["config"]  # the stack's policy config was sent
-    assert set(doc["timings"]) == {"setup", "program", "analysis", "total", "packStartup"}
+    assert set(doc["timings"]) == {
+        "setup",
+        "program",
+        "analysis",
+        "total",
+        "packStartup",
+        "packAnalyze",
+        "packAnalyzeStack",
+    }
     assert diagram.read_text().startswith("flowchart LR")
 
 

@@ -31,7 +31,7 @@ import contextlib
 import os
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,13 +175,16 @@ def run_stack(
     project_dir: Path = REPO_ROOT,
     program: Path | None = None,
     skip_config_validation: bool = False,
+    on_register: Callable[[Registration], None] | None = None,
 ) -> OfflineRun:
     """Run the project's program for `stack` under `RecordingMocks`, as `pulumi preview`/`up` would.
 
     `config_overrides` are `-c` values applied before the CLI's checks (`read_stack_config`: a key
     with or without the project namespace replaces the whole value, a dotted key is a path merged
     into it, `None` removes); `skip_config_validation` is the CLI's `--skip-config-validation`.
-    `program` defaults to `<project_dir>/__main__.py`. Raises `OfflineError` (`StackNotFound`,
+    `program` defaults to `<project_dir>/__main__.py`. `on_register` is called with each
+    registration as the mocks record it, in registration order (the preview's `Analyze` feed).
+    Raises `OfflineError` (`StackNotFound`,
     the CLI's config refusals, unreadable files) before the program runs; what the program
     itself raises is returned in `OfflineRun.error`, after every registration it made has settled.
     """
@@ -202,6 +205,7 @@ def run_stack(
         preview=preview,
         disabled_default_providers=frozenset(str(p) for p in disabled if isinstance(p, str)),
     )
+    mocks.on_register = on_register
     monitor = RecordingMonitor(mocks)
 
     _reset_runtime()
@@ -263,13 +267,43 @@ def _analyzer_provider(run: OfflineRun, reference: str) -> dict[str, Any] | None
     urn = provider_urn(reference)
     for r in run.resources:
         if r.urn == urn:
-            return {
-                "type": r.type,
-                "name": r.name,
-                "urn": r.urn,
-                "properties": r.inputs,
-            }
+            return analyzer_provider(r)
     return None
+
+
+def analyzer_provider(r: Registration) -> dict[str, Any]:
+    """A registered provider as `AnalyzeRequest.provider` carries it."""
+    return {"type": r.type, "name": r.name, "urn": r.urn, "properties": r.inputs}
+
+
+def to_analyzer_resource(r: Registration, provider: dict[str, Any] | None) -> dict[str, Any]:
+    """One registration as the plain dict the pack gets (`provider`: `analyzer_provider` of its
+    explicit provider, None on the default provider); see `to_analyzer_resources`."""
+    return {
+        "type": r.type,
+        "urn": r.urn,
+        "name": r.name,
+        "properties": r.inputs,
+        "options": {
+            "protect": bool(r.options.get("protect", False)),
+            "ignoreChanges": list(r.options.get("ignoreChanges", [])),
+            "aliases": list(r.options.get("aliases", [])),
+            "additionalSecretOutputs": list(r.options.get("additionalSecretOutputs", [])),
+            "customTimeouts": dict(r.options.get("customTimeouts", {})),
+            "parent": r.parent,
+            # Only when the program set it, as the engine's `deleteBeforeReplaceDefined`.
+            **(
+                {"deleteBeforeReplace": bool(r.options["deleteBeforeReplace"])}
+                if "deleteBeforeReplace" in r.options
+                else {}
+            ),
+        },
+        "provider": provider,
+        "parent": r.parent,
+        "propertyDependencies": dict(r.property_dependencies),
+        "dependencies": list(r.dependencies),
+        "custom": r.custom,
+    }
 
 
 def to_analyzer_resources(run: OfflineRun) -> list[dict[str, Any]]:
@@ -281,33 +315,10 @@ def to_analyzer_resources(run: OfflineRun) -> list[dict[str, Any]]:
     `UNKNOWN`. `provider` is None for a resource on the default provider and for providers and
     components themselves.
     """
-    resources: list[dict[str, Any]] = []
-    for r in run.resources:
-        resources.append(
-            {
-                "type": r.type,
-                "urn": r.urn,
-                "name": r.name,
-                "properties": r.inputs,
-                "options": {
-                    "protect": bool(r.options.get("protect", False)),
-                    "ignoreChanges": list(r.options.get("ignoreChanges", [])),
-                    "aliases": list(r.options.get("aliases", [])),
-                    "additionalSecretOutputs": list(r.options.get("additionalSecretOutputs", [])),
-                    "customTimeouts": dict(r.options.get("customTimeouts", {})),
-                    "parent": r.parent,
-                    # Only when the program set it, as the engine's `deleteBeforeReplaceDefined`.
-                    **(
-                        {"deleteBeforeReplace": bool(r.options["deleteBeforeReplace"])}
-                        if "deleteBeforeReplace" in r.options
-                        else {}
-                    ),
-                },
-                "provider": _analyzer_provider(run, r.provider) if r.provider else None,
-                "parent": r.parent,
-                "propertyDependencies": dict(r.property_dependencies),
-                "dependencies": list(r.dependencies),
-                "custom": r.custom,
-            }
-        )
-    return resources
+    providers: dict[str, dict[str, Any]] = {}
+    for r in run.resources:  # the first registration of a URN, as `_analyzer_provider`
+        providers.setdefault(r.urn, analyzer_provider(r))
+    return [
+        to_analyzer_resource(r, providers.get(provider_urn(r.provider)) if r.provider else None)
+        for r in run.resources
+    ]

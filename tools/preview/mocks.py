@@ -15,7 +15,7 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +181,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.engine_errors: list[EngineError] = []
         self._pending: dict[str, Any] | None = None
         self._lock = threading.RLock()
+        #: Called with each registration as it is recorded, in registration order (under the
+        #: lock): the preview sends it to the policy pack's `Analyze` while the program runs.
+        self.on_register: Callable[[Registration], None] | None = None
 
     # -- bookkeeping used by RecordingMonitor ---------------------------------------------------
 
@@ -250,24 +253,25 @@ class RecordingMocks(pulumi.runtime.Mocks):
             else:
                 state = {**_known_only(inputs), **computed}
 
-            self.registrations.append(
-                Registration(
-                    type=args.typ,
-                    name=args.name,
-                    urn=urn,
-                    custom=bool(args.custom),
-                    inputs=inputs,
-                    provider=provider,
-                    parent=details.get("parent", ""),
-                    options=details.get("options", {}),
-                    property_dependencies=details.get("property_dependencies", {}),
-                    dependencies=details.get("dependencies", []),
-                    id=rid,
-                    outputs=state,
-                    account_id=account if args.custom else None,
-                    region=region if args.custom else None,
-                )
+            registration = Registration(
+                type=args.typ,
+                name=args.name,
+                urn=urn,
+                custom=bool(args.custom),
+                inputs=inputs,
+                provider=provider,
+                parent=details.get("parent", ""),
+                options=details.get("options", {}),
+                property_dependencies=details.get("property_dependencies", {}),
+                dependencies=details.get("dependencies", []),
+                id=rid,
+                outputs=state,
+                account_id=account if args.custom else None,
+                region=region if args.custom else None,
             )
+            self.registrations.append(registration)
+            if self.on_register is not None:
+                self.on_register(registration)
             return rid, state
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -431,6 +435,9 @@ class RecordingMonitor(MockMonitor):
             values = list(getattr(request, attr, []) or [])
             if values:
                 options[opt] = [str(v) for v in values]
+        aliases = self._alias_urns(request)
+        if aliases:
+            options["aliases"] = aliases
         if request.version:
             options["version"] = request.version
         if request.importId:
@@ -453,6 +460,34 @@ class RecordingMonitor(MockMonitor):
         }
         with self.mocks.registering(details):
             return super().RegisterResource(request)
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """The request's alias specs as the URNs the engine resolves them to.
+
+        The SDK sends `Alias` objects as specs when the monitor supports `aliasSpecs` (the mock
+        monitor does). pulumi/pulumi `pkg/resource/deploy/source_eval.go` (`RegisterResource`)
+        reads each spec's name, type, stack, project, parentUrn and noParent; `step_generator.go`
+        (`generateAliases`) fills what a spec leaves empty with the resource's own name, type,
+        stack, project and parent (none with `noParent`).
+        """
+        urns: list[str] = []
+        for alias in getattr(request, "aliases", []) or []:
+            if alias.HasField("spec"):
+                spec = alias.spec
+                parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+                if parent and parent.split("::")[2].split("$")[-1] == "pulumi:pulumi:Stack":
+                    parent = ""
+                parent_type = parent.split("::")[2] if parent else ""
+                type_ = spec.type or request.type
+                qualified = f"{parent_type}${type_}" if parent_type else type_
+                stack = spec.stack or pulumi.get_stack()
+                project = spec.project or pulumi.get_project()
+                urns.append(
+                    f"urn:pulumi:{stack}::{project}::{qualified}::{spec.name or request.name}"
+                )
+            elif alias.urn:
+                urns.append(alias.urn)
+        return urns
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outputs = rpc.deserialize_properties(request.outputs, keep_unknowns=True)

@@ -310,6 +310,17 @@ class PolicyPackProcess:
         resp = self.stub.Analyze(analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource)))
         return _diagnostics(resp.diagnostics)
 
+    def analyze_future(self, resource: Mapping[str, Any]) -> grpc.Future:
+        """Send `Analyze` for one resource without waiting; `diagnostics(future)` reads the answer
+        (raising the call's `grpc.RpcError` if it failed)."""
+        request = analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource))
+        return self.stub.Analyze.future(request)
+
+    @staticmethod
+    def diagnostics(future: grpc.Future) -> list[Diagnostic]:
+        """The diagnostics of an `analyze_future` call, once it answered."""
+        return _diagnostics(future.result().diagnostics)
+
     def analyze_stack(self, resources: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
         """AnalyzeStack over every resource, as the engine does at the end of an update."""
         protos = []
