@@ -3,6 +3,7 @@ names the tests import (otherwise every mutant would "survive" unnoticed)."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -45,3 +46,22 @@ def test_working_copy_has_the_import_names(tmp_path: Path) -> None:
         path.startswith("components/settings") for path in config["tool"]["mutmut"]["also_copy"]
     )
     assert (work / "components" / "settings" / "plan.py").is_file()
+
+
+def test_the_config_area_counts_the_settings_package(tmp_path: Path) -> None:
+    from tools.mutation import score
+
+    mutants = tmp_path / "mutants"
+    for source, codes in {
+        "components/config.py": {"a": 1},
+        "components/settings/plan.py": {"b": 1, "c": 0},
+        "components/documents.py": {"d": None},
+        "backup_guard/rules.py": {"e": 5},
+    }.items():
+        meta = mutants / f"{source}.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
+    counts = score.tally(tmp_path)
+    assert counts["components/config.py"] == {"killed": 2, "survived": 1}
+    assert counts["components/documents.py"] == {"not checked": 1}
+    assert counts["backup_guard/"] == {"no tests": 1}

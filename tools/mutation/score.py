@@ -17,6 +17,13 @@ AREAS = {
     "components/documents.py": 0.95,
     "components/config.py": 0.90,
 }
+#: The sources each area covers: the config model is config.py (the facade) and settings/ (its
+#: parsing, split out of config.py).
+SOURCES = {
+    "backup_guard/": ("backup_guard/",),
+    "components/documents.py": ("components/documents.py",),
+    "components/config.py": ("components/config.py", "components/settings/"),
+}
 _KILLED = {1, 3, 36, 24, -24, 152, 255, 37}
 _SURVIVED = {0}
 _NO_TESTS = {5, 33}
@@ -39,7 +46,7 @@ def tally(work_dir: Path) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = {area: Counter() for area in AREAS}
     for meta in sorted((work_dir / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(work_dir / "mutants").as_posix().removesuffix(".meta")
-        area = next((a for a in AREAS if source.startswith(a)), None)
+        area = next((a for a in AREAS if source.startswith(SOURCES[a])), None)
         if area is None:
             continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
@@ -56,5 +63,6 @@ def print_scores(work_dir: Path) -> int:
         score = c["killed"] / total if total else 0.0
         ok = ok and score >= target
         detail = ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
-        print(f"{area:26} {score:6.1%} (target {target:.0%}) of {total} mutants: {detail}")
+        name = "components/config.py+settings/" if area == "components/config.py" else area
+        print(f"{name:31} {score:6.1%} (target {target:.0%}) of {total} mutants: {detail}")
     return 0 if ok else 1
