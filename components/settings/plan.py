@@ -172,22 +172,9 @@ def parse_single_rule_plan(value: Any) -> PlanSettings:
     _check_lifecycle(
         f"{key}.copyRetentionDays", copy_retention, copy_cold, "copyColdStorageAfterDays"
     )
-    start = _int(
-        f"{key}.startWindowMinutes",
-        raw.get("startWindowMinutes", defaults.start_window_minutes),
-        minimum=MIN_START_WINDOW_MINUTES,
+    start, completion = _windows(
+        key, raw, defaults.start_window_minutes, defaults.completion_window_minutes
     )
-    completion = _int(
-        f"{key}.completionWindowMinutes",
-        raw.get("completionWindowMinutes", defaults.completion_window_minutes),
-        minimum=MIN_COMPLETION_WINDOW_MINUTES,
-    )
-    if completion < start + 60:
-        raise ConfigError(
-            f"{key}.completionWindowMinutes",
-            completion,
-            f"must be at least 60 minutes more than startWindowMinutes ({start})",
-        )
     return PlanSettings(
         schedule=schedule,
         schedule_timezone=timezone,
@@ -288,22 +275,9 @@ def _parse_rule(key: str, value: Any) -> RuleSettings:
     defaults = RuleSettings(name=name)
     schedule = _schedule(f"{key}.schedule", value.get("schedule", defaults.schedule))
     timezone = _timezone(f"{key}.scheduleTimezone", value.get("scheduleTimezone"))
-    start = _int(
-        f"{key}.startWindowMinutes",
-        value.get("startWindowMinutes", defaults.start_window_minutes),
-        minimum=MIN_START_WINDOW_MINUTES,
+    start, completion = _windows(
+        key, value, defaults.start_window_minutes, defaults.completion_window_minutes
     )
-    completion = _int(
-        f"{key}.completionWindowMinutes",
-        value.get("completionWindowMinutes", defaults.completion_window_minutes),
-        minimum=MIN_COMPLETION_WINDOW_MINUTES,
-    )
-    if completion < start + 60:
-        raise ConfigError(
-            f"{key}.completionWindowMinutes",
-            completion,
-            f"must be at least 60 minutes more than startWindowMinutes ({start})",
-        )
     continuous = _bool(
         f"{key}.enableContinuousBackup",
         value.get("enableContinuousBackup", False),
@@ -542,3 +516,27 @@ def _check_lifecycle(key: str, delete_after: int, cold_after: int | None, cold_k
             f"cold storage: with {cold_key} = {cold_after} it must be >= "
             f"{cold_after + COLD_STORAGE_MIN_DAYS}",
         )
+
+
+def _windows(
+    key: str, raw: Mapping[str, Any], start_default: int, completion_default: int
+) -> tuple[int, int]:
+    """`startWindowMinutes` and `completionWindowMinutes` of a rule (API BackupRuleInput): the
+    completion window must end at least 60 minutes after the start window."""
+    start = _int(
+        f"{key}.startWindowMinutes",
+        raw.get("startWindowMinutes", start_default),
+        minimum=MIN_START_WINDOW_MINUTES,
+    )
+    completion = _int(
+        f"{key}.completionWindowMinutes",
+        raw.get("completionWindowMinutes", completion_default),
+        minimum=MIN_COMPLETION_WINDOW_MINUTES,
+    )
+    if completion < start + 60:
+        raise ConfigError(
+            f"{key}.completionWindowMinutes",
+            completion,
+            f"must be at least 60 minutes more than startWindowMinutes ({start})",
+        )
+    return start, completion
