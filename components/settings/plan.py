@@ -141,18 +141,7 @@ def parse_single_rule_plan(value: Any) -> PlanSettings:
     _reject_unknown(
         key,
         raw,
-        (
-            *PLAN_WIDE_KEYS,
-            "rules",
-            "schedule",
-            "scheduleTimezone",
-            "retentionDays",
-            "coldStorageAfterDays",
-            "copyRetentionDays",
-            "copyColdStorageAfterDays",
-            "startWindowMinutes",
-            "completionWindowMinutes",
-        ),
+        (*PLAN_WIDE_KEYS, "rules", *SINGLE_RULE_KEYS),
     )
     schedule = _schedule(f"{key}.schedule", raw.get("schedule", defaults.schedule))
     timezone = _timezone(f"{key}.scheduleTimezone", raw.get("scheduleTimezone"))
