@@ -333,15 +333,7 @@ class CrossAccountBackup(pulumi.ComponentResource, AccountBuilder):
         `createServiceLinkedRole: false` skips an account where it exists already. Retained on
         delete: other AWS Backup features of the account use the same role.
         """
-        if not self._settings.backup.create_service_linked_role:
-            return
-        aws.iam.ServiceLinkedRole(
-            f"{self._name}-backup-account-service-linked-role",
-            aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
-            opts=pulumi.ResourceOptions.merge(
-                self._backup, pulumi.ResourceOptions(retain_on_delete=True)
-            ),
-        )
+        self._create_backup_service_linked_role("backup", self._settings.backup, self._backup)
 
     # --- recovery site (issue 14) ------------------------------------------------------------
 

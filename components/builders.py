@@ -77,6 +77,22 @@ class AccountBuilder:
         )
         return vault, key
 
+    def _create_backup_service_linked_role(
+        self, side: str, account: AccountSettings, opts: pulumi.ResourceOptions
+    ) -> None:
+        """`AWSServiceRoleForBackup` in `account` (`side`: backup or source), unless its
+        `createServiceLinkedRole` is false; retained on delete (the account's other AWS Backup
+        features use it). Why both accounts need it:
+        `CrossAccountBackup._create_service_linked_role`.
+        """
+        if not account.create_service_linked_role:
+            return
+        aws.iam.ServiceLinkedRole(
+            f"{self._name}-{side}-account-service-linked-role",
+            aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True)),
+        )
+
     def _create_service_role(
         self,
         role_name: str,

@@ -78,15 +78,7 @@ class SourceSide(AccountBuilder):
     def _create_service_linked_role(self) -> None:
         """`AWSServiceRoleForBackup` of the source account, where copies come back (see
         `CrossAccountBackup._create_service_linked_role`)."""
-        if not self._settings.source.create_service_linked_role:
-            return
-        aws.iam.ServiceLinkedRole(
-            f"{self._name}-source-account-service-linked-role",
-            aws_service_name=documents.BACKUP_SERVICE_PRINCIPAL,
-            opts=pulumi.ResourceOptions.merge(
-                self._source, pulumi.ResourceOptions(retain_on_delete=True)
-            ),
-        )
+        self._create_backup_service_linked_role("source", self._settings.source, self._source)
 
     def _create_source_vault(self) -> tuple[aws.backup.Vault, aws.kms.Key]:
         s = self._settings
