@@ -23,6 +23,11 @@ def test_working_copy_has_the_import_names(tmp_path: Path) -> None:
     assert (work / "backup_guard" / "iam" / "evaluate.py").is_file()
     assert (work / "components" / "config.py").is_file()
     assert (work / "tests" / "test_pins_iam.py").is_file()
+    # The stored stacks the direct tests of the pack's checks read, next to their loader.
+    assert (work / "tests" / "stack_fixtures.py").is_file()
+    assert sorted(p.name for p in (work / "tests" / "fixtures").glob("*.json")) == sorted(
+        p.name for p in (REPO / "tests" / "pack" / "fixtures").glob("*.json")
+    )
     # Every listed file and pin file is copied, flat, from its folder under tests/.
     for name in layout.TEST_FILES:
         assert (work / "tests" / name).is_file(), name

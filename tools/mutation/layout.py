@@ -5,7 +5,8 @@
       components/             <- components/ (the config model — config.py, the facade, and
                                  settings/, where its parsing lives — and documents.py are mutated)
       tools/, Pulumi*.yaml    <- read by the test helpers (stack configs), never mutated
-      tests/                  <- the Pulumi-free tests (no gRPC pack process, no program run)
+      tests/                  <- the Pulumi-free tests (no gRPC pack process, no program run),
+                                 and tests/fixtures/ (stored stacks: tests/pack/stack_fixtures.py)
       pyproject.toml          <- [tool.mutmut] + [tool.pytest.ini_options] for this copy
 
 Only the Pulumi-free tests run: the gRPC tests start the pack as a separate process and the
@@ -39,6 +40,7 @@ TEST_FILES = [
     "iam_tables.py",
     "rule_tables.py",
     "harness.py",
+    "stack_fixtures.py",
     "test_config.py",
     "test_documents.py",
     "test_iam_conditions.py",
@@ -111,5 +113,8 @@ def lay_out(work_dir: Path = WORK_DIR) -> Path:
     names = TEST_FILES + [n for g in TEST_GLOBS for n in found if Path(n).match(g)]
     for name in sorted(set(names)):
         shutil.copy2(found[name], tests / name)
+    # The stored stacks the direct tests of the pack's checks read (tests/pack/stack_fixtures.py
+    # finds them next to itself).
+    shutil.copytree(REPO_ROOT / "tests" / "pack" / "fixtures", tests / "fixtures")
     (work_dir / "pyproject.toml").write_text(pyproject(), encoding="utf-8")
     return work_dir
