@@ -98,6 +98,14 @@ def test_copy_to_an_account_outside_the_backup_accounts_lists_them() -> None:
     ]
 
 
+def test_a_vault_arn_with_a_trailing_newline_is_not_a_vault_arn() -> None:
+    # Before the fix `^...$` matched before the newline and this passed as vault "copies".
+    arn = DEST + "\n"
+    assert cross(plan(to(arn))) == [
+        f"plan P rule 'daily' copies to {arn!r}, which is not a backup vault ARN"
+    ]
+
+
 def test_copy_to_a_configured_backup_account_passes() -> None:
     assert cross(plan(to(DEST)), backup_accounts=[FOURTH, BAK]) == []
 

@@ -185,6 +185,8 @@ def test_parse_arn_splits_every_partition(arn: str, expected: Arn) -> None:
         f"arn:aws:Backup:eu-west-1:{BAK}:backup-vault:copies",  # service in upper case
         f"arn:aws:backup:eu-west-1:{BAK}",  # no resource part
         f"xarn:aws:backup:eu-west-1:{BAK}:backup-vault:copies",
+        f"arn:aws:backup:eu-west-1:{BAK}:backup-vault:copies\n",  # matched before the fix
+        "arn:aws:backup:eu-west-1:" + "\u0662" * 12 + ":backup-vault:copies",  # Arabic-Indic
     ],
 )
 def test_parse_arn_refuses_what_is_not_an_arn(value: object) -> None:
@@ -245,6 +247,8 @@ def test_vault_arn_explicit_partition_wins() -> None:
         ("1111111111111", False),
         ("11111111111a", False),
         (" 111111111111", False),
+        ("111111111111\n", False),  # `$` alone matched before the newline (bug, fixed)
+        ("\uff11" * 12, False),  # fullwidth digits: `\d` matched them (bug, fixed)
         (111111111111, False),
         (None, False),
     ],
