@@ -244,3 +244,85 @@ def test_wildcard_actions_of_an_invalid_policy() -> None:
     assert msgs == [
         "V is not a valid policy: policy must be a JSON object with a Statement, got list"
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the resource judged: a policy is its vault's / key's own (AWS KMS "Key policies": "In a key
+# policy, the value of the Resource element is "*", which means this KMS key"; a vault access
+# policy likewise governs only its vault), and the ARN is optional
+
+
+VAULT_ARN = f"arn:aws:backup:eu-west-1:{BAK}:backup-vault:copies"
+KEY_SHAPE = f"arn:aws:kms:eu-west-1:{BAK}:key/*"
+
+
+def test_vault_policy_without_its_vault_arn_takes_a_named_vault_as_its_own() -> None:
+    st = allow(SRC, Resource=VAULT_ARN)
+    assert rules.vault_policy_grants_source(doc(st), subject="V", source_accounts=[SRC]) == []
+
+
+def test_destination_key_policy_without_its_arn_takes_a_named_key_as_its_own() -> None:
+    st = allow(SRC, list(rules.DESTINATION_KEY_ACTIONS), Resource=KEY_ARN)
+    assert rules.vault_key_policy_grants_source(doc(st), subject="K", source_accounts=[SRC]) == []
+
+
+def test_source_key_policy_without_its_arn_takes_a_named_key_as_its_own() -> None:
+    st = allow(BAK, list(rules.SOURCE_KEY_ACTIONS), Resource=KEY_ARN)
+    assert rules.source_key_policy_grants_backup(doc(st), subject="K", backup_accounts=[BAK]) == []
+
+
+def test_source_key_policy_naming_its_key_passes_while_the_arn_is_a_shape() -> None:
+    # Preview: the key's ARN is only known as `key/*` of its account; the policy is the key's
+    # own, so a Resource that may name the key does.
+    st = allow(BAK, list(rules.SOURCE_KEY_ACTIONS), Resource=KEY_ARN)
+    assert (
+        rules.source_key_policy_grants_backup(
+            doc(st), subject="K", backup_accounts=[BAK], key_arn=KEY_SHAPE
+        )
+        == []
+    )
+
+
+def test_source_key_policy_naming_another_key_grants_nothing() -> None:
+    st = allow(BAK, list(rules.SOURCE_KEY_ACTIONS), Resource=f"{KEY_ARN}0")
+    names = rules.SOURCE_KEY_ACTIONS
+    assert rules.source_key_policy_grants_backup(
+        doc(st), subject="K", backup_accounts=[BAK], key_arn=KEY_ARN
+    ) == [
+        f"K does not let {BAK} {', '.join(names)}: "
+        + "; ".join(f"no statement allows {a} to {BAK}" for a in names)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the organization (pack config organizationId) reaches the key checks too
+
+ORG = {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}
+
+
+def test_destination_key_org_condition_is_proof_with_org_id() -> None:
+    st = allow(SRC, list(rules.DESTINATION_KEY_ACTIONS), Condition=ORG)
+    assert (
+        rules.vault_key_policy_grants_source(
+            doc(st), subject="K", source_accounts=[SRC], key_arn=KEY_ARN, org_id="o-abcdefghij"
+        )
+        == []
+    )
+
+
+def test_source_key_org_condition_is_proof_with_org_id() -> None:
+    st = allow(BAK, list(rules.SOURCE_KEY_ACTIONS), Condition=ORG)
+    assert (
+        rules.source_key_policy_grants_backup(
+            doc(st), subject="K", backup_accounts=[BAK], key_arn=KEY_ARN, org_id="o-abcdefghij"
+        )
+        == []
+    )
+
+
+def test_source_key_org_condition_of_another_org_is_not_met() -> None:
+    st = allow(BAK, ["kms:DescribeKey"], sid="Org", Condition=ORG)
+    msgs = rules.source_key_policy_grants_backup(
+        doc(st), subject="K", backup_accounts=[BAK], key_arn=KEY_ARN, org_id="o-zzzzzzzzzz"
+    )
+    assert msgs[0].startswith(f"K does not let {BAK} kms:DescribeKey, kms:Decrypt, ")

@@ -68,9 +68,11 @@ def test_copy_to_a_vault_named_like_default_is_fine() -> None:
     assert cross(plan(to(DEST.replace("copies", "Default2")))) == []
 
 
-def test_vault_name_is_everything_after_the_first_colon() -> None:
-    # `backup-vault:Default:x` names the vault "Default:x", not "Default".
-    assert cross(plan(to(DEST.replace("copies", "Default:x")))) == []
+@pytest.mark.parametrize("name", ["Default:x", "x:Default"])
+def test_vault_name_is_everything_after_the_first_colon(name: str) -> None:
+    # `backup-vault:x:Default` names the vault "x:Default", not "Default" (AWS takes no ":" in
+    # a vault name; such an ARN names no vault AWS has, and no Default vault either).
+    assert cross(plan(to(DEST.replace("copies", name)))) == []
 
 
 def test_default_vault_of_the_source_account_gets_both_messages() -> None:
@@ -103,6 +105,15 @@ def test_a_vault_arn_with_a_trailing_newline_is_not_a_vault_arn() -> None:
     arn = DEST + "\n"
     assert cross(plan(to(arn))) == [
         f"plan P rule 'daily' copies to {arn!r}, which is not a backup vault ARN"
+    ]
+
+
+def test_a_copy_after_one_that_is_not_a_vault_is_still_judged() -> None:
+    same = DEST.replace(BAK, SRC)
+    assert cross(plan(to("copies"), to(same))) == [
+        "plan P rule 'daily' copies to 'copies', which is not a backup vault ARN",
+        f"plan P rule 'daily' copies to {same!r}: account {SRC} is the source account; copies "
+        "must leave it",
     ]
 
 
@@ -325,6 +336,22 @@ def test_copy_of_the_second_rule_is_named_by_that_rule() -> None:
     ]
 
 
+@pytest.mark.parametrize("check", ["lifecycles", "retention"])
+def test_lifecycle_checks_name_the_unknown_copy_actions_of_their_rule(check: str) -> None:
+    props = {"rules": [{"copyActions": []}, {"copyActions": UNKNOWN}]}
+    with pytest.raises(NotKnownYet) as caught:
+        CHECKS[check](props)
+    assert caught.value.path == ["rules", "1", "copyActions"]
+
+
+@pytest.mark.parametrize("check", ["lifecycles", "retention"])
+def test_lifecycle_checks_name_a_copy_action_that_is_not_an_object(check: str) -> None:
+    props = {"rules": [{"copyActions": []}, {"copyActions": [DEST]}]}
+    with pytest.raises(ValueError) as caught:
+        CHECKS[check](props)
+    assert str(caught.value) == f"rules.1.copyActions[0] is not an object: {DEST!r}"
+
+
 # ---------------------------------------------------------------------------------------------
 # min_retention
 
@@ -374,3 +401,6 @@ def test_every_rule_and_copy_is_judged() -> None:
         "plan P rule 'hourly' keeps backups 1 days, less than 35",
         f"plan P rule 'hourly' copy to {other!r} keeps copies 2 days, less than 35",
     ]
+
+
+CHECKS = {"lifecycles": lifecycles, "retention": retention}

@@ -537,3 +537,33 @@ def test_build_takes_any_iterable_once() -> None:
     stack = two_account_stack()
     topo = topology.build(iter(stack))
     assert (topo.resources, len(topo.copies), len(topo.sources_of)) == (stack, 1, 1)
+
+
+def test_attached_gives_every_attachment_depending_on_the_vault() -> None:
+    v = vault("copies", BAK)
+    first = attachment(VAULT_POLICY, "first", UNKNOWN, BAK, deps=[v.urn])
+    second = attachment(VAULT_POLICY, "second", UNKNOWN, BAK, deps=[v.urn])
+    assert topology.build([v, first, second]).attached(v, VAULT_POLICY) == [first, second]
+
+
+def test_attached_of_a_type_the_stack_lacks_is_empty() -> None:
+    v = vault("copies", BAK)
+    assert topology.build([v]).attached(v, VAULT_LOCK) == []
+
+
+# The indexes are what the lookups read once `build` made them (bench/preview_scale.py, issue 12:
+# a scan of every resource per vault made AnalyzeStack quadratic). A Topology whose `resources`
+# list is empty but whose indexes are filled tells an index lookup from a scan.
+
+
+def test_attached_reads_the_type_index() -> None:
+    v = vault("copies", BAK)
+    pol = attachment(VAULT_POLICY, "pol", "copies", BAK)
+    topo = Topology(resources=[], by_type={VAULT_POLICY: [pol]})
+    assert topo.attached(v, VAULT_POLICY) == [pol]
+
+
+def test_destination_vaults_read_the_name_index() -> None:
+    v = vault("copies", BAK)
+    topo = Topology(resources=[], vaults=[], vaults_by_name={"copies": [v]})
+    assert topo.destination_vaults(copy_into("copies")) == [v]
