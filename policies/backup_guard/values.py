@@ -33,7 +33,7 @@ UNKNOWN_SENTINELS = frozenset(
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # Matched whole (`fullmatch`): `$` would also match before a trailing newline, and `\d` any
-# Unicode digit ("１１１..."), neither of which AWS takes as an account id or an ARN.
+# Unicode digit (fullwidth U+FF11, ...), neither of which AWS takes as an account id or an ARN.
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ARN_RE = re.compile(r"arn:(aws[a-zA-Z-]*):([a-z0-9-]+):([a-z0-9-]*):([0-9]{12}|):(.*)")
 
