@@ -32,8 +32,10 @@ UNKNOWN_SENTINELS = frozenset(
 )
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
-_ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.*)$")
+# Matched whole (`fullmatch`): `$` would also match before a trailing newline, and `\d` any
+# Unicode digit (fullwidth U+FF11, ...), neither of which AWS takes as an account id or an ARN.
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+_ARN_RE = re.compile(r"arn:(aws[a-zA-Z-]*):([a-z0-9-]+):([a-z0-9-]*):([0-9]{12}|):(.*)")
 
 
 class NotKnownYet(Exception):
@@ -112,7 +114,7 @@ def parse_arn(value: Any) -> Arn | None:
     """Split an ARN; None if `value` is not a known ARN string."""
     if not isinstance(value, str) or is_unknown(value):
         return None
-    m = _ARN_RE.match(value)
+    m = _ARN_RE.fullmatch(value)
     if not m:
         return None
     return Arn(*m.groups())
@@ -150,7 +152,7 @@ def key_arn(key: Resource) -> str:
 
 def is_account_id(value: Any) -> bool:
     """A 12-digit account id string."""
-    return isinstance(value, str) and _ACCOUNT_RE.match(value) is not None
+    return isinstance(value, str) and _ACCOUNT_RE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
