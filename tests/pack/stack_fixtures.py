@@ -117,7 +117,9 @@ def clone(data: Stack, name: str, new_name: str) -> dict[str, Any]:
     return r
 
 
-def set_provider(r: dict[str, Any], *, region: str | None = None, account: str | None = None) -> None:
+def set_provider(
+    r: dict[str, Any], *, region: str | None = None, account: str | None = None
+) -> None:
     """Move the analyzer dict `r` to another region and/or account: its provider's `region` and
     `allowedAccountIds` (JSON-encoded, as provider inputs arrive); a copy of the provider, so the
     other resources keep theirs."""

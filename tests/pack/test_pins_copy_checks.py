@@ -757,3 +757,73 @@ def test_cold_storage_check_judges_plans_only() -> None:
     vault = sf.named(data, "cross-account-source-vault")
     vault["properties"]["rules"] = rules_of(data)
     assert copy_checks.cold_storage_copy_back(sf.to_resource(vault), {}) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# A retention unknown during preview is not "for ever" (bug found by these pins: the lock check
+# read an unknown deleteAfter as absent and failed the preview with "keeps ... for ever").
+
+
+def test_copy_retention_unknown_during_preview_is_not_judged() -> None:
+    data = sf.raw("prod", "preview")
+    action(data, 1)["lifecycle"]["deleteAfter"] = UNKNOWN
+    assert within_lock(data) == []
+
+
+def test_copy_lifecycle_unknown_during_preview_is_not_judged() -> None:
+    data = sf.raw("prod", "preview")
+    action(data, 1)["lifecycle"] = UNKNOWN
+    assert within_lock(data) == []
+
+
+def test_unknown_retention_of_one_copy_leaves_the_others_judged() -> None:
+    data = sf.raw("prod", "preview")
+    action(data, 0)["lifecycle"]["deleteAfter"] = 364.0
+    action(data, 1)["lifecycle"]["deleteAfter"] = UNKNOWN
+    ((msg, _),) = within_lock(data)
+    assert msg.startswith(
+        f"plan `{PLAN}` rule 'daily' copy to {PROD_COPIES} keeps recovery points 364 days"
+    )
+
+
+def test_unknown_retention_is_found_for_a_rule_without_name_after_a_rule_that_is_no_object() -> (
+    None
+):
+    data = sf.raw("prod", "preview")
+    del rules_of(data)[1]["ruleName"]
+    action(data, 1)["lifecycle"]["deleteAfter"] = UNKNOWN
+    rules_of(data)[0] = UNKNOWN
+    assert within_lock(data) == []
+
+
+def test_unknown_retention_is_found_for_the_second_copy_action_of_a_rule() -> None:
+    data = sf.raw("prod", "preview")
+    actions = rules_of(data)[1]["copyActions"]
+    actions.append({**actions[0], "lifecycle": {"deleteAfter": UNKNOWN}})
+    actions[0]["lifecycle"]["deleteAfter"] = 3651.0
+    ((msg, _),) = within_lock(data)
+    assert "keeps recovery points 3651 days" in msg
+
+
+def test_unknown_retention_of_a_later_rule_of_the_same_name_is_found() -> None:
+    # Two rules named alike (AWS wants them unique; the check must not fail on it): the copy
+    # action's index is out of the first rule's range, so the second rule is the one.
+    data = sf.raw("prod", "preview")
+    rules_of(data)[1]["ruleName"] = "daily"
+    actions = rules_of(data)[1]["copyActions"]
+    actions.append({**actions[0], "lifecycle": {"deleteAfter": UNKNOWN}})
+    assert within_lock(data) == []
+
+
+def test_backup_retention_unknown_during_preview_is_not_judged() -> None:
+    data = sf.raw("prod", "preview")
+    _lock_source_vault(data, 36.0, 3650.0)
+    rules_of(data)[0]["lifecycle"]["deleteAfter"] = UNKNOWN
+    assert within_lock(data) == []
+
+
+def test_backup_lifecycle_unknown_during_preview_is_not_judged() -> None:
+    data = sf.raw("prod", "preview")
+    _lock_source_vault(data, 36.0, 3650.0)
+    rules_of(data)[0]["lifecycle"] = UNKNOWN
+    assert within_lock(data) == []

@@ -391,4 +391,3 @@ def test_key_without_rotation_is_reported() -> None:
 def test_rotation_judges_keys_only() -> None:
     data = sf.raw("prod")
     assert plan_checks.rotation(res(data, "cross-account-source-vault"), {}) == []
-
