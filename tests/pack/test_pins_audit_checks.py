@@ -50,12 +50,12 @@ def props(data: sf.Stack, name: str) -> dict[str, Any]:
 
 
 def test_audit_types_are_what_the_check_reads() -> None:
-    assert audit_checks.AUDIT_TYPES == {
+    assert {
         "aws:backup/reportPlan:ReportPlan",
         "aws:s3/bucket:Bucket",
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketAcl:BucketAcl",
-    }
+    } == audit_checks.AUDIT_TYPES
 
 
 @pytest.mark.parametrize("mode", sf.MODES)
