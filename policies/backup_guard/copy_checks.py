@@ -199,11 +199,9 @@ def _retention_unknown(lifecycle: Any) -> bool:
 
 
 def _copy_lifecycle(copy: CopyDestination) -> Any:
-    """The `lifecycle` of the copy action `copy` was made from, as the plan gives it."""
-    rules = copy.plan.props.get("rules")
-    if not isinstance(rules, Sequence) or isinstance(rules, str):
-        return None
-    for i, rule in enumerate(rules):
+    """The `lifecycle` of the copy action `copy` was made from, as the plan gives it (its
+    `rules` are a list: `topology` found the copy there)."""
+    for i, rule in enumerate(copy.plan.props["rules"]):
         if not isinstance(rule, Mapping) or str(get(rule, "ruleName", f"rules[{i}]")) != (
             copy.rule_name
         ):

@@ -247,3 +247,15 @@ def test_every_fault_of_the_bucket_is_reported_in_order() -> None:
             urn(data, BLOCK),
         ),
     ]
+
+
+def test_first_report_plan_to_a_bucket_not_built_leaves_the_next_judged() -> None:
+    data = sf.raw("prod")
+    props(data, REPORTS[0])["reportDeliveryChannel"]["s3BucketName"] = "somebody-elses-bucket"
+    sf.named(data, BUCKET)["options"]["protect"] = False
+    assert [m for m, _ in audit(data)] == [
+        f"report plan `{REPORTS[0]}` delivers to bucket 'somebody-elses-bucket', which this "
+        "stack does not build: nothing here proves it is private and protected",
+        f"{subject(REPORTS[1])} is not protected from deletion: set the `protect` resource "
+        "option (the reports are the audit evidence)",
+    ]

@@ -567,10 +567,30 @@ def test_backup_rule_without_name_is_numbered() -> None:
     assert msg.startswith(f"plan `{PLAN}` rule 'rules[0]' keeps recovery points 35 days")
 
 
-def test_backup_rule_with_unknown_target_vault_is_not_judged() -> None:
+def test_backup_rule_with_unknown_target_vault_is_not_judged_the_next_rule_is() -> None:
+    data = sf.raw("prod")
+    _lock_source_vault(data, 36.0, 89.0)  # daily keeps 35 days, monthly 90
+    rules_of(data)[0]["targetVaultName"] = UNKNOWN
+    ((msg, _),) = within_lock(data)
+    assert msg.startswith(f"plan `{PLAN}` rule 'monthly' keeps recovery points 90 days")
+
+
+def test_backup_rule_without_target_vault_is_not_judged_even_by_a_vault_of_unknown_name() -> None:
+    data = sf.raw("prod")
+    lock = _lock_source_vault(data, 36.0, 89.0)
+    sf.named(data, "cross-account-source-vault")["properties"]["name"] = UNKNOWN
+    sf.named(data, lock)["propertyDependencies"] = {
+        "backupVaultName": [urn(data, "cross-account-source-vault")]
+    }
+    for rule in rules_of(data):
+        del rule["targetVaultName"]
+    assert within_lock(data) == []
+
+
+def test_backup_lock_skips_a_plan_without_rules() -> None:
     data = sf.raw("prod")
     _lock_source_vault(data, 36.0, 3650.0)
-    rules_of(data)[0]["targetVaultName"] = UNKNOWN
+    del sf.named(data, PLAN)["properties"]["rules"]
     assert within_lock(data) == []
 
 
@@ -776,13 +796,13 @@ def test_copy_lifecycle_unknown_during_preview_is_not_judged() -> None:
     assert within_lock(data) == []
 
 
-def test_unknown_retention_of_one_copy_leaves_the_others_judged() -> None:
+def test_unknown_retention_of_one_copy_leaves_the_next_judged() -> None:
     data = sf.raw("prod", "preview")
-    action(data, 0)["lifecycle"]["deleteAfter"] = 364.0
-    action(data, 1)["lifecycle"]["deleteAfter"] = UNKNOWN
+    action(data, 0)["lifecycle"]["deleteAfter"] = UNKNOWN
+    action(data, 1)["lifecycle"]["deleteAfter"] = 3651.0
     ((msg, _),) = within_lock(data)
     assert msg.startswith(
-        f"plan `{PLAN}` rule 'daily' copy to {PROD_COPIES} keeps recovery points 364 days"
+        f"plan `{PLAN}` rule 'monthly' copy to {PROD_COPIES} keeps recovery points 3651 days"
     )
 
 
@@ -805,6 +825,14 @@ def test_unknown_retention_is_found_for_the_second_copy_action_of_a_rule() -> No
     assert "keeps recovery points 3651 days" in msg
 
 
+def test_unknown_retention_of_a_later_rule_of_the_same_name_without_copies_is_found() -> None:
+    data = sf.raw("prod", "preview")
+    del rules_of(data)[0]["copyActions"]
+    rules_of(data)[1]["ruleName"] = "daily"
+    action(data, 1)["lifecycle"]["deleteAfter"] = UNKNOWN
+    assert within_lock(data) == []
+
+
 def test_unknown_retention_of_a_later_rule_of_the_same_name_is_found() -> None:
     # Two rules named alike (AWS wants them unique; the check must not fail on it): the copy
     # action's index is out of the first rule's range, so the second rule is the one.
@@ -815,11 +843,12 @@ def test_unknown_retention_of_a_later_rule_of_the_same_name_is_found() -> None:
     assert within_lock(data) == []
 
 
-def test_backup_retention_unknown_during_preview_is_not_judged() -> None:
+def test_backup_retention_unknown_during_preview_is_not_judged_the_next_rule_is() -> None:
     data = sf.raw("prod", "preview")
-    _lock_source_vault(data, 36.0, 3650.0)
+    _lock_source_vault(data, 36.0, 89.0)  # daily keeps 35 days, monthly 90
     rules_of(data)[0]["lifecycle"]["deleteAfter"] = UNKNOWN
-    assert within_lock(data) == []
+    ((msg, _),) = within_lock(data)
+    assert msg.startswith(f"plan `{PLAN}` rule 'monthly' keeps recovery points 90 days")
 
 
 def test_backup_lifecycle_unknown_during_preview_is_not_judged() -> None:
