@@ -223,6 +223,23 @@ def test_copy_destination_unknown_during_preview_is_not_judged() -> None:
     assert copy_checks.destination_partition(plan_res(data), {}) == []
 
 
+@pytest.mark.parametrize(
+    "first",
+    [
+        UNKNOWN,
+        f"arn:aws:backup:eu-central-1:{BAK}:backup-vault:Default",
+        PROD_COPIES.replace("arn:aws:", "arn:aws-cn:") + "-elsewhere",
+        PROD_COPIES,
+    ],
+    ids=["unknown", "default-vault", "other-partition", "built"],
+)
+def test_a_copy_left_to_another_check_leaves_the_next_copy_judged(first: str) -> None:
+    data = sf.raw("prod")
+    action(data, 0)["destinationVaultArn"] = first
+    action(data, 1)["destinationVaultArn"] = PROD_COPIES + "-elsewhere"
+    assert known(data) == [not_built(data, "monthly", PROD_COPIES + "-elsewhere")]
+
+
 def test_copy_from_a_plan_of_unknown_region_to_a_vault_not_built_is_rejected() -> None:
     data = sf.raw("dev")
     del sf.named(data, PLAN)["provider"]["properties"]["region"]
