@@ -259,3 +259,16 @@ def test_first_report_plan_to_a_bucket_not_built_leaves_the_next_judged() -> Non
         f"{subject(REPORTS[1])} is not protected from deletion: set the `protect` resource "
         "option (the reports are the audit evidence)",
     ]
+
+
+def test_first_report_plan_of_unknown_bucket_leaves_the_next_judged() -> None:
+    data = sf.raw("prod", "preview")
+    props(data, REPORTS[0])["reportDeliveryChannel"]["s3BucketName"] = UNKNOWN
+    sf.named(data, BUCKET)["options"]["protect"] = False
+    assert audit(data) == [
+        (
+            f"{subject(REPORTS[1])} is not protected from deletion: set the `protect` resource "
+            "option (the reports are the audit evidence)",
+            urn(data, BUCKET),
+        )
+    ]
