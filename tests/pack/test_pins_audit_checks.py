@@ -7,11 +7,14 @@ References:
 - Amazon S3 user guide, "Blocking public access to your Amazon S3 storage"
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html):
   the four settings BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
-- Amazon S3 user guide, "Access control list (ACL) overview", canned ACLs: `public-read`,
-  `public-read-write` (AllUsers) and `authenticated-read` (any AWS account) open the bucket;
-  `private`, `log-delivery-write`, `bucket-owner-*` do not.
-- AWS Backup API, CreateReportPlan, ReportDeliveryChannel.S3BucketName: "The unique name of the
-  S3 bucket that receives your reports".
+- Amazon S3 user guide, "Access control list (ACL) overview", canned ACLs
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl):
+  `public-read`, `public-read-write` (AllUsers) and `authenticated-read` (any AWS account) open
+  the bucket; `private`, `log-delivery-write`, `bucket-owner-*` do not. pulumi-aws
+  (pulumi_aws/s3/bucket_acl.py): `aws.s3.BucketAcl` takes `bucket` and the canned `acl`.
+- AWS Backup API, ReportDeliveryChannel, S3BucketName: "The unique name of the S3 bucket that
+  receives your reports"
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ReportDeliveryChannel.html).
 """
 
 from __future__ import annotations
