@@ -106,6 +106,31 @@ def set_policy_doc(r: dict[str, Any], doc: Mapping[str, Any], key: str = "policy
     r["properties"][key] = json.dumps(doc)
 
 
+def clone(data: Stack, name: str, new_name: str) -> dict[str, Any]:
+    """A deep copy of the resource called `name`, renamed `new_name` (the last part of its URN
+    too), appended to `data`: for a resource the program does not build (a second lock, a vault
+    in another region, an ACL)."""
+    r = copy.deepcopy(named(data, name))
+    r["name"] = new_name
+    r["urn"] = r["urn"].rsplit("::", 1)[0] + "::" + new_name
+    data["resources"].append(r)
+    return r
+
+
+def set_provider(
+    r: dict[str, Any], *, region: str | None = None, account: str | None = None
+) -> None:
+    """Move the analyzer dict `r` to another region and/or account: its provider's `region` and
+    `allowedAccountIds` (JSON-encoded, as provider inputs arrive); a copy of the provider, so the
+    other resources keep theirs."""
+    provider = copy.deepcopy(r["provider"])
+    if region is not None:
+        provider["properties"]["region"] = region
+    if account is not None:
+        provider["properties"]["allowedAccountIds"] = json.dumps([account])
+    r["provider"] = provider
+
+
 # --------------------------------------------------------------------------------------------
 # Making the fixtures (needs the Pulumi SDK: not imported by the tests that only read them)
 
