@@ -73,9 +73,7 @@ def test_config_accounts_of_a_null_key_is_empty() -> None:
 def test_config_accounts_are_strings_whatever_the_config_holds() -> None:
     # The config travels as JSON (a Struct over gRPC): a number must still compare to the
     # account of a provider, a string.
-    assert checks.config_accounts({"sourceAccountIds": [111111111111]}, "sourceAccountIds") == [
-        SRC
-    ]
+    assert checks.config_accounts({"sourceAccountIds": [111111111111]}, "sourceAccountIds") == [SRC]
 
 
 # --- org -----------------------------------------------------------------------------------------
@@ -165,7 +163,10 @@ def test_a_resource_without_provider_is_on_both_sides() -> None:
 
 def test_vault_arn_of_policy_names_its_vault() -> None:
     res = in_account(BAK, backupVaultName="copies")
-    assert checks.vault_arn_of_policy(res) == "arn:aws:backup:eu-west-1:222222222222:backup-vault:copies"
+    assert (
+        checks.vault_arn_of_policy(res)
+        == "arn:aws:backup:eu-west-1:222222222222:backup-vault:copies"
+    )
 
 
 def test_vault_arn_of_policy_in_a_china_region_is_of_aws_cn() -> None:

@@ -139,9 +139,7 @@ def no_copy_in(account: str, subject: str) -> str:
 
 
 def no_key_use(account: str, subject: str, actions: str) -> str:
-    reasons = "; ".join(
-        f"no statement allows {a} to {account}" for a in actions.split(", ")
-    )
+    reasons = "; ".join(f"no statement allows {a} to {account}" for a in actions.split(", "))
     return f"{subject} does not let {account} {actions}: {reasons}"
 
 
@@ -197,7 +195,11 @@ def test_grants_source_resource_judges_a_policy_of_unknown_account() -> None:
 def test_grants_source_resource_accepts_a_grant_on_its_own_vaults_arn() -> None:
     data = sf.raw("dev")
     own = "arn:aws:backup:eu-west-1:222222222222:backup-vault:cross-account-backup-dev-copies"
-    edit(data, CENTRAL_POLICY, lambda d: statement(d, "AllowSourceAccountToCopyIn").update(Resource=own))
+    edit(
+        data,
+        CENTRAL_POLICY,
+        lambda d: statement(d, "AllowSourceAccountToCopyIn").update(Resource=own),
+    )
     assert judged(data, checks.grants_source_resource, config(data, GRANTS)) == []
 
 
@@ -357,14 +359,21 @@ def test_grants_source_stack_infers_the_one_missing_source_of_three() -> None:
     data = sf.raw("org")
     listed(data, *ORG_SOURCES[:2])
     assert checks.grants_source_stack(sf.build(data), {}) == [
-        (no_copy_in(ORG_SOURCES[2], f"vault policy of `{CENTRAL_VAULT}`"), urn(data, CENTRAL_POLICY))
+        (
+            no_copy_in(ORG_SOURCES[2], f"vault policy of `{CENTRAL_VAULT}`"),
+            urn(data, CENTRAL_POLICY),
+        )
     ]
 
 
 def test_grants_source_stack_accepts_a_grant_on_the_vaults_own_arn() -> None:
     data = sf.raw("prod")
     own = "arn:aws:backup:eu-central-1:222222222222:backup-vault:cross-account-backup-prod-copies"
-    edit(data, CENTRAL_POLICY, lambda d: statement(d, "AllowSourceAccountToCopyIn").update(Resource=own))
+    edit(
+        data,
+        CENTRAL_POLICY,
+        lambda d: statement(d, "AllowSourceAccountToCopyIn").update(Resource=own),
+    )
     assert checks.grants_source_stack(sf.build(data), {}) == []
 
 
@@ -705,7 +714,10 @@ def test_key_checks_of_an_unknown_key_policy_are_not_known_yet(
     data = sf.raw("dev")
     sf.named(data, CENTRAL_KEY)["properties"]["policy"] = UNKNOWN
     sf.named(data, SOURCE_KEY_NAME)["properties"]["policy"] = UNKNOWN
-    for check, name, policy in ((dest, CENTRAL_KEY, KEY_GRANTS), (source, SOURCE_KEY_NAME, SOURCE_KEY)):
+    for check, name, policy in (
+        (dest, CENTRAL_KEY, KEY_GRANTS),
+        (source, SOURCE_KEY_NAME, SOURCE_KEY),
+    ):
         with pytest.raises(NotKnownYet) as e:
             check[0](resource(data, name), config(data, policy))
         assert e.value.path == ["policy"]
