@@ -224,9 +224,61 @@ def test_copy_back_resource_of_an_unknown_policy_is_not_known_yet() -> None:
     assert e.value.path == ["policy"]
 
 
-def test_copy_back_stack_with_config_leaves_everything_to_analyze() -> None:
+def test_copy_back_stack_with_config_leaves_the_policies_to_analyze() -> None:
+    data = sf.raw("dev")
+    edit(data, SOURCE_POLICY, copy_back_to(OTHER))
+    assert checks.copy_back_stack(sf.build(data), config(data, COPY_BACK)) == []
+
+
+@pytest.mark.parametrize(
+    "accounts",
+    [("sourceAccountIds", "backupAccountIds"), ("backupAccountIds",)],
+    ids=["both", "backups-only"],
+)
+def test_copy_back_stack_with_config_reports_a_source_vault_without_policy(
+    accounts: tuple[str, ...],
+) -> None:
+    # A vault without access policy lets no other account copy into it (AWS Backup, vault
+    # access policies): with config as without, the way back is closed. (Bug fixed here: with
+    # backupAccountIds configured, the stack check returned nothing, and Analyze only judges
+    # the policies that exist.)
     data = sf.raw("dev")
     remove(data, SOURCE_POLICY)
+    full = config(data, COPY_BACK)
+    assert checks.copy_back_stack(sf.build(data), {k: full[k] for k in accounts}) == [
+        (
+            "source vault `cross-account-source-vault` in source account 111111111111 has no "
+            "vault access policy: 222222222222 can't copy a recovery point back for a restore",
+            urn(data, SOURCE_VAULT),
+        )
+    ]
+
+
+def test_copy_back_stack_with_config_names_every_configured_backup_account() -> None:
+    data = sf.raw("org")
+    remove(data, "cross-account-444444444444-source-vault-policy")
+    cfg = {**config(data, COPY_BACK), "backupAccountIds": [BAK, FAR]}
+    assert checks.copy_back_stack(sf.build(data), cfg) == [
+        (
+            "source vault `cross-account-444444444444-source-vault` in source account "
+            "444444444444 has no vault access policy: 222222222222, 666666666666 can't copy a "
+            "recovery point back for a restore",
+            urn(data, "cross-account-444444444444-source-vault"),
+        )
+    ]
+
+
+def test_copy_back_stack_with_config_leaves_a_receiving_vault_without_policy_alone() -> None:
+    data = sf.raw("dev")
+    remove(data, CENTRAL_POLICY)
+    assert checks.copy_back_stack(sf.build(data), config(data, COPY_BACK)) == []
+
+
+def test_copy_back_stack_with_config_skips_a_vault_of_unknown_account() -> None:
+    # Without a pinned provider the vault's account, hence its side, is unknown.
+    data = sf.raw("dev")
+    remove(data, SOURCE_POLICY)
+    sf.named(data, SOURCE_VAULT)["provider"] = None
     assert checks.copy_back_stack(sf.build(data), config(data, COPY_BACK)) == []
 
 
@@ -517,14 +569,22 @@ def test_lock_stack_with_config_skips_a_vault_of_unknown_account() -> None:
     assert checks.lock_stack(sf.build(data), config(data, LOCKED)) == []
 
 
-def test_lock_stack_with_config_reports_a_receiving_vault_no_plan_copies_into() -> None:
-    # With config the side decides, not the plans: a backup-account vault no copy targets yet
-    # still stores copies once one does.
+@pytest.mark.parametrize(
+    "accounts",
+    [("sourceAccountIds", "backupAccountIds"), ("sourceAccountIds",), ("backupAccountIds",)],
+    ids=["both", "sources-only", "backups-only"],
+)
+def test_lock_stack_with_config_reports_a_receiving_vault_no_plan_copies_into(
+    accounts: tuple[str, ...],
+) -> None:
+    # With config (either list) the side decides, not the plans: a backup-account vault no
+    # copy targets yet still stores copies once one does.
     data = sf.raw("dev")
     remove(data, LOCK)
     rule = sf.named(data, "cross-account-plan")["properties"]["rules"][0]
     rule["copyActions"] = []
-    assert checks.lock_stack(sf.build(data), config(data, LOCKED)) == [
+    full = config(data, LOCKED)
+    assert checks.lock_stack(sf.build(data), {k: full[k] for k in accounts}) == [
         (NO_LOCK.format(name=CENTRAL_VAULT), urn(data, CENTRAL_VAULT))
     ]
 
