@@ -259,6 +259,81 @@ def test_grants_source_resource_with_the_vault_name_unknown_names_the_policy_onl
     ]
 
 
+# The breakages of tests/pack/test_pack_grpc.py's MUTATIONS on the receiving vault's policy: the
+# reason after the subject, as both halves report it.
+DENY_ALL = {
+    "Sid": "DenyAll",
+    "Effect": "Deny",
+    "Principal": {"AWS": "*"},
+    "Action": COPY,
+    "Resource": "*",
+}
+BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None] | str, str]] = [
+    (
+        "deny",
+        lambda d: d["Statement"].append(DENY_ALL),
+        f"does not let {SRC} {COPY}: statement 'DenyAll' denies {COPY} to {SRC}",
+    ),
+    (
+        "role-only",
+        principal("AllowSourceAccountToCopyIn", {"AWS": f"arn:aws:iam::{SRC}:role/backup"}),
+        f"does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}: statement "
+        f"'AllowSourceAccountToCopyIn' grants only arn:aws:iam::{SRC}:role/backup, not the "
+        f"account {SRC}",
+    ),
+    (
+        # AWS Backup vault access policies "don't support a wildcard in the Action key"
+        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault-access-policy.html)
+        "wildcard-action",
+        lambda d: statement(d, "AllowSourceAccountToCopyIn").update(Action="backup:Copy*"),
+        f"does not let {SRC} {COPY}: no statement allows {COPY} to {SRC}: statement "
+        f"'AllowSourceAccountToCopyIn' covers {COPY} only through the wildcard action "
+        "'backup:Copy*', which doesn't count: AWS Backup vault access policies don't support a "
+        "wildcard in the Action key (nor NotAction), so AWS rejects the policy",
+    ),
+    (
+        "not-json",
+        "{not json",
+        "is not a valid policy: policy is not valid JSON: Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1)",
+    ),
+    ("empty", "", "has no policy document"),
+]
+
+
+def broken(breakage: Callable[[dict[str, Any]], None] | str) -> sf.Stack:
+    data = sf.raw("dev")
+    if isinstance(breakage, str):
+        sf.named(data, CENTRAL_POLICY)["properties"]["policy"] = breakage
+    else:
+        edit(data, CENTRAL_POLICY, breakage)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"), [b[1:] for b in BREAKAGES], ids=[b[0] for b in BREAKAGES]
+)
+def test_grants_source_resource_rejects_the_breakages_of_the_grpc_tests(
+    breakage: Callable[[dict[str, Any]], None] | str, reason: str
+) -> None:
+    data = broken(breakage)
+    assert judged(data, checks.grants_source_resource, config(data, GRANTS)) == [
+        (CENTRAL_POLICY, f"{central_label('dev')} {reason}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"), [b[1:] for b in BREAKAGES], ids=[b[0] for b in BREAKAGES]
+)
+def test_grants_source_stack_rejects_the_breakages_of_the_grpc_tests(
+    breakage: Callable[[dict[str, Any]], None] | str, reason: str
+) -> None:
+    data = broken(breakage)
+    assert checks.grants_source_stack(sf.build(data), {}) == [
+        (f"vault policy of `{CENTRAL_VAULT}` {reason}", urn(data, CENTRAL_POLICY))
+    ]
+
+
 # --- backup-vault-policy-grants-source, per stack -------------------------------------------------
 
 
@@ -499,6 +574,43 @@ def test_dest_key_without_the_source_use_is_rejected_per_resource(
 ) -> None:
     data = sf.raw(stack, mode)
     edit(data, CENTRAL_KEY, drop("AllowSourceAccountUseOfTheKey"))
+    assert judged(data, dest[0], config(data, KEY_GRANTS)) == [
+        (CENTRAL_KEY, no_key_use(SRC, f"key policy of `{CENTRAL_KEY}`", DEST_KEY_ACTIONS))
+    ]
+
+
+def test_dest_key_with_a_deny_of_one_action_is_rejected_for_that_action(dest: KeyChecks) -> None:
+    data = sf.raw("dev")
+    deny = {
+        "Sid": "NoDecrypt",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+    }
+    edit(data, CENTRAL_KEY, lambda d: d["Statement"].append(deny))
+    assert judged(data, dest[0], config(data, KEY_GRANTS)) == [
+        (
+            CENTRAL_KEY,
+            f"key policy of `{CENTRAL_KEY}` does not let {SRC} kms:Decrypt: statement "
+            f"'NoDecrypt' denies kms:Decrypt to {SRC}",
+        )
+    ]
+
+
+def test_dest_key_use_only_for_grants_is_rejected(dest: KeyChecks) -> None:
+    # kms:GrantIsForAWSResource is in the request context of the grant operations only (AWS
+    # KMS condition keys, kms:GrantIsForAWSResource,
+    # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html): a use
+    # statement conditioned on it allows none of the use actions.
+    data = sf.raw("dev")
+    edit(
+        data,
+        CENTRAL_KEY,
+        lambda d: statement(d, "AllowSourceAccountUseOfTheKey").update(
+            Condition={"Bool": {"kms:GrantIsForAWSResource": "true"}}
+        ),
+    )
     assert judged(data, dest[0], config(data, KEY_GRANTS)) == [
         (CENTRAL_KEY, no_key_use(SRC, f"key policy of `{CENTRAL_KEY}`", DEST_KEY_ACTIONS))
     ]
