@@ -278,9 +278,24 @@ def copy_back_resource(res: Resource, config: Config) -> list[str]:
 
 
 def copy_back_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
-    if config_accounts(config, "backupAccountIds"):
-        return []
+    configured = config_accounts(config, "backupAccountIds")
     out: list[tuple[str, str]] = []
+    if configured:
+        # The policies themselves were judged per resource; only a missing one is left (a
+        # vault without access policy lets no other account copy into it).
+        for vault in topo.vaults:
+            if vault.account is None or not source_side(vault, config):
+                continue
+            if not topo.attached(vault, VAULT_POLICY):
+                out.append(
+                    (
+                        f"source vault `{vault.name}` in source account {vault.account} has no "
+                        f"vault access policy: {', '.join(configured)} can't copy a recovery "
+                        "point back for a restore",
+                        vault.urn,
+                    )
+                )
+        return out
     for vault in topo.source_vaults():
         backups = sorted(topo.backups_of[vault.urn])
         policies = topo.attached(vault, VAULT_POLICY)
