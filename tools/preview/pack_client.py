@@ -305,16 +305,19 @@ class PolicyPackProcess:
             fields["provider"] = provider
         return fields
 
+    def analyze_request(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+        """The `AnalyzeRequest` of one resource (a plain dict, `tools.preview.engine`)."""
+        return analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource))
+
     def analyze(self, resource: Mapping[str, Any]) -> list[Diagnostic]:
         """Analyze one resource, as the engine does when the program registers it."""
-        resp = self.stub.Analyze(analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource)))
+        resp = self.stub.Analyze(self.analyze_request(resource))
         return _diagnostics(resp.diagnostics)
 
     def analyze_future(self, resource: Mapping[str, Any]) -> grpc.Future:
         """Send `Analyze` for one resource without waiting; `diagnostics(future)` reads the answer
         (raising the call's `grpc.RpcError` if it failed)."""
-        request = analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource))
-        return self.stub.Analyze.future(request)
+        return self.stub.Analyze.future(self.analyze_request(resource))
 
     @staticmethod
     def diagnostics(future: grpc.Future) -> list[Diagnostic]:
@@ -323,6 +326,13 @@ class PolicyPackProcess:
 
     def analyze_stack(self, resources: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
         """AnalyzeStack over every resource, as the engine does at the end of an update."""
+        resp = self.stub.AnalyzeStack(self.analyze_stack_request(resources))
+        return _diagnostics(resp.diagnostics)
+
+    def analyze_stack_request(
+        self, resources: Iterable[Mapping[str, Any]]
+    ) -> analyzer_pb2.AnalyzeStackRequest:
+        """The `AnalyzeStackRequest` of every resource of the stack."""
         protos = []
         for r in resources:
             fields = self._resource_fields(r)
@@ -339,8 +349,7 @@ class PolicyPackProcess:
                     propertyDependencies=deps,
                 )
             )
-        resp = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=protos))
-        return _diagnostics(resp.diagnostics)
+        return analyzer_pb2.AnalyzeStackRequest(resources=protos)
 
     def analyze_all(self, resources: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
         """What one `pulumi preview` produces: Analyze for each resource, then AnalyzeStack."""
