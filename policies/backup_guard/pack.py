@@ -254,7 +254,7 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
     The library's `Analyze` converts the request (`MessageToDict`, `deserialize_properties`,
     `unknown_checking_proxy`, the options, the provider's properties) again for each of the
     pack's 16 resource policies, and its `AnalyzeStack` every resource of the stack again for each
-    of its 10 stack policies: at 200 source accounts that was three quarters of the pack's CPU.
+    of its 9 stack policies: at 200 source accounts that was three quarters of the pack's CPU.
     Here the request is converted once and the same arguments go to every policy (the pack's
     policies only read them: `unwrap` copies); a Guard policy whose `analyzes` says the resource's
     type concerns it not is not called at all (its `validate` would return without a word).
