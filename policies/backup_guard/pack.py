@@ -15,8 +15,8 @@ import asyncio
 import functools
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
+from typing import Any, cast
 
 import pulumi.runtime
 import pulumi_policy.policy
@@ -265,11 +265,15 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
     servicers to the same answers, byte for byte.
     """
 
+    def _library(self, name: str) -> Any:
+        """The library servicer's private attribute `__<name>` (name-mangled)."""
+        return getattr(self, f"_PolicyAnalyzerServicer__{name}")
+
     def Analyze(self, request: Any, _context: Any) -> Any:
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
         shared: tuple[Any, Any, Any] | None = None  # props, opts, provider: converted once
-        for policy in self._PolicyAnalyzerServicer__policies:
+        for policy in self._library("policies"):
             enforcement_level = self._get_enforcement_level(policy)
             if enforcement_level == EnforcementLevel.DISABLED or not isinstance(
                 policy, ResourceValidationPolicy
@@ -308,7 +312,7 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
                 opts,
                 provider,
                 self._get_policy_config(policy.name),
-                self._PolicyAnalyzerServicer__stack_tags,
+                self._library("stack_tags"),
             )
             self._run(policy, args, report_violation, response)
         return response
@@ -317,7 +321,7 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
         self._configure_runtime_settings()
         response = proto.AnalyzeResponse()
         resources: list[PolicyResource] | None = None  # converted once, for every stack policy
-        for policy in self._PolicyAnalyzerServicer__policies:
+        for policy in self._library("policies"):
             enforcement_level = self._get_enforcement_level(policy)
             if enforcement_level == EnforcementLevel.DISABLED or not isinstance(
                 policy, StackValidationPolicy
@@ -333,7 +337,7 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
             args = StackValidationArgs(
                 resources,
                 self._get_policy_config(policy.name),
-                self._PolicyAnalyzerServicer__stack_tags,
+                self._library("stack_tags"),
             )
             self._run(policy, args, report_violation, response)
         return response
@@ -395,19 +399,19 @@ class GuardAnalyzer(_PolicyAnalyzerServicer):
         return resources
 
     def _run(
-        self, policy: Policy, args: Any, report_violation: ReportViolation, response: Any
+        self, policy: Any, args: Any, report_violation: ReportViolation, response: Any
     ) -> None:
         """One policy's `validate`, and what the library makes of its exceptions."""
         try:
             result = policy.validate(args, report_violation)
             if inspect.isawaitable(result):
                 loop = asyncio.new_event_loop()
-                task = asyncio.Task(result, loop=loop)
+                task = asyncio.Task(cast(Coroutine[Any, Any, Any], result), loop=loop)
                 loop.run_until_complete(task)
                 loop.close()
         except UnknownValueError as e:
-            name = self._PolicyAnalyzerServicer__policy_pack_name
-            version = self._PolicyAnalyzerServicer__policy_pack_version
+            name = self._library("policy_pack_name")
+            version = self._library("policy_pack_version")
             response.diagnostics.append(
                 proto.AnalyzeDiagnostic(
                     policyName=policy.name,
