@@ -5,8 +5,10 @@ For each size: resources registered, wall time of the whole offline preview (`to
 preview`: stack files, pack start, the program under mocks, every Analyze and AnalyzeStack; the
 median of 3 runs), the program's share, the time in the pack (its `Analyze` calls, which the preview
 sends as the program registers each resource, so they overlap the program, plus `AnalyzeStack`),
-what is left after the program (`analysis`: the queued `Analyze` calls and `AnalyzeStack`), and peak
-memory (max RSS of the preview process and of the pack process). Each run is a fresh process (`--one
+what is left after the program (`analysis`: the queued `Analyze` calls and `AnalyzeStack`), the CPU
+seconds (user + system) of the preview process and of the pack process (medians: on a shared machine
+wall times follow the load, CPU seconds much less), and peak memory (max RSS of the preview process
+and of the pack process). Each run is a fresh process (`--one
 N`), so that imports, caches and the peak RSS are those of one preview.
 
 Run with `make bench` (not in CI: it takes minutes and measures this machine). The generated
@@ -83,16 +85,20 @@ def one(sources: int) -> dict[str, Any]:
     assert report is not None
     mandatory = [v for v in report.violations if v.enforcement_level == "mandatory"]
     assert not mandatory, mandatory[:3]
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    pack = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # The pack is this process's only child, stopped and reaped by `preview`: RUSAGE_CHILDREN is
+    # the pack process's own, RUSAGE_SELF this one's (imports, the program, the gRPC client).
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    pack = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "resources": len(run.resources),
         "total": timings["total"],
         "pack": timings["packAnalyze"] + timings["packAnalyzeStack"],
         "after": timings["analysis"],
         "program": timings["program"],
-        "rss_mib": own / 1024,
-        "pack_rss_mib": pack / 1024,
+        "rss_mib": own.ru_maxrss / 1024,
+        "pack_rss_mib": pack.ru_maxrss / 1024,
+        "cpu": own.ru_utime + own.ru_stime,
+        "pack_cpu": pack.ru_utime + pack.ru_stime,
     }
 
 
@@ -114,6 +120,8 @@ def measure(sources: int, runs: int) -> dict[str, Any]:
         "program": statistics.median(r["program"] for r in results),
         "pack": statistics.median(r["pack"] for r in results),
         "after": statistics.median(r["after"] for r in results),
+        "cpu": statistics.median(r["cpu"] for r in results),
+        "pack_cpu": statistics.median(r["pack_cpu"] for r in results),
         "load": os.getloadavg()[0],
         "rss_mib": max(r["rss_mib"] for r in results),
         "pack_rss_mib": max(r["pack_rss_mib"] for r in results),
@@ -123,13 +131,14 @@ def measure(sources: int, runs: int) -> dict[str, Any]:
 def table(rows: list[dict[str, Any]]) -> str:
     out = [
         "| sources | resources | preview (median of 3) | program | pack (overlaps program) "
-        "| after program | peak RSS preview / pack | load |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| after program | CPU preview / pack | peak RSS preview / pack | load |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         out.append(
             f"| {r['sources']} | {r['resources']} | {r['total']:.1f} s | {r['program']:.1f} s "
             f"| {r['pack']:.2f} s | {r['after']:.2f} s "
+            f"| {r['cpu']:.1f} / {r['pack_cpu']:.1f} s "
             f"| {r['rss_mib']:.0f} / {r['pack_rss_mib']:.0f} MiB | {r['load']:.1f} |"
         )
     by_size = {r["sources"]: r for r in rows}
@@ -139,6 +148,11 @@ def table(rows: list[dict[str, Any]]) -> str:
         out.append(
             f"pack time per resource, 200 sources / 10 sources: {per[200] * 1000:.2f} ms / "
             f"{per[10] * 1000:.2f} ms = {per[200] / per[10]:.2f} (1.0: linear)"
+        )
+        cpu = {n: by_size[n]["pack_cpu"] / by_size[n]["resources"] for n in (10, 200)}
+        out.append(
+            f"pack CPU per resource, 200 sources / 10 sources: {cpu[200] * 1000:.2f} ms / "
+            f"{cpu[10] * 1000:.2f} ms = {cpu[200] / cpu[10]:.2f} (1.0: linear)"
         )
     return "\n".join(out)
 

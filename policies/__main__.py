@@ -7,8 +7,10 @@ then serves the analyzer gRPC interface until the CLI stops it.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from backup_guard.pack import PACK_NAME, build_policies
+from backup_guard.pack import PACK_NAME, build_policies, use_guard_analyzer
 
+# pulumi-policy's servicer, converting each request once instead of once per policy (same answers).
+use_guard_analyzer()
 PolicyPack(
     name=PACK_NAME,
     enforcement_level=EnforcementLevel.ADVISORY,

@@ -6,6 +6,7 @@ behaviour whatever the real program does; the last ones run the repo's stacks.
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tools.preview.engine import (
+    PROGRAM_GC_THRESHOLD,
     UNKNOWN,
     StackNotFound,
     list_stacks,
@@ -200,6 +202,22 @@ def test_the_programs_own_error_is_returned_not_raised(project: Path) -> None:
     run = run_stack("dev", project_dir=project, config_overrides={"tiny:explode": True})
     assert isinstance(run.error, ValueError)
     assert str(run.error) == "invalid config tiny:explode: the user-facing message"
+
+
+@pytest.mark.parametrize("explode", [False, True], ids=["ok", "program-error"])
+def test_the_collector_runs_less_often_during_the_program_only(
+    project: Path, explode: bool
+) -> None:
+    # `_fewer_collections`: the program sees the raised first threshold (it runs in the project
+    # directory); the caller's thresholds are back afterwards, also when the program failed.
+    main = project / "__main__.py"
+    probe = "import gc, json\nopen('gc.json', 'w').write(json.dumps(gc.get_threshold()))\n"
+    main.write_text(probe + main.read_text())
+    before = gc.get_threshold()
+    run = run_stack("dev", project_dir=project, config_overrides={"tiny:explode": explode})
+    assert (run.error is not None) is explode
+    assert json.loads((project / "gc.json").read_text()) == [PROGRAM_GC_THRESHOLD, *before[1:]]
+    assert gc.get_threshold() == before
 
 
 def test_config_override_none_removes_the_stack_value_so_the_default_applies(

@@ -231,3 +231,17 @@ def test_environment_is_the_toolchains_then_the_stacks_then_the_clis(
     assert out["PYTHONHOME"] == "/from/the/cli"  # dropped by the activation, back from req.Env
     assert (out["PULUMI_STACK"], out["PULUMI_DRY_RUN"]) == ("s", "false")
     assert out["PULUMI_CONFIG"] == '{"p:k": "v"}'
+
+
+def test_a_stack_resource_built_from_its_analyze_request_is_the_same() -> None:
+    # The preview builds AnalyzeStack's resources from each Analyze request as it goes
+    # (`StreamingAnalysis`): the same protos as converting the resources again at the end.
+    from tools.preview.pack_client import standin_stack
+
+    client = PolicyPackProcess()  # not started: only builds requests
+    resources = standin_stack()
+    assert any(r.get("provider") for r in resources)
+    assert any(not r.get("provider") for r in resources)
+    assert any(r.get("propertyDependencies") for r in resources)
+    from_requests = [client.stack_resource(r, client.analyze_request(r)) for r in resources]
+    assert from_requests == list(client.analyze_stack_request(resources).resources)

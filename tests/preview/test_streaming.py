@@ -89,9 +89,9 @@ def test_analyze_is_sent_while_the_program_still_runs(
     ended: list[float] = []
     real_analyze, real_run_stack = PolicyPackProcess.analyze_future, engine.run_stack
 
-    def timed_analyze(self: PolicyPackProcess, resource: Any) -> Any:
+    def timed_analyze(self: PolicyPackProcess, resource: Any, *args: Any) -> Any:
         sent.append(time.perf_counter())
-        return real_analyze(self, resource)
+        return real_analyze(self, resource, *args)
 
     def timed_run_stack(*args: Any, **kwargs: Any) -> Any:
         run = real_run_stack(*args, **kwargs)

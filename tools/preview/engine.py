@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import runpy
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,31 @@ def _reset_runtime() -> None:
     pulumi.runtime.set_all_config({}, [])
 
 
+#: The cyclic garbage collector's first threshold while a program runs (CPython's default: 700).
+PROGRAM_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Let the cyclic garbage collector run less often while the program runs.
+
+    Registering a resource under the SDK allocates hundreds of objects (futures, tasks, an
+    `Output` per property) that stay alive until the run ends, so every collection finds little
+    garbage and the older generations, which the frequent young collections fill, grow with the
+    stack: at 200 source accounts (3,416 resources) the collector took about 7 of the program's
+    17 CPU seconds (12 full collections of ~0.4 s), and the time per resource grew with the
+    number of sources. With the first threshold at `PROGRAM_GC_THRESHOLD` it takes under 1 s;
+    nothing else changes (reference counting still frees what is not in a cycle; the few cycles
+    wait a little longer). The previous thresholds come back afterwards.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], PROGRAM_GC_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _drain() -> BaseException | None:
     """Wait for every registration and output, even after a failure; the first error, if any.
 
@@ -222,11 +248,12 @@ def run_stack(
         sys.path.insert(0, str(project_dir))
     try:
         os.chdir(project_dir)
-        try:
-            namespace = runpy.run_path(str(program_path), run_name="__main__")
-        except Exception as exc:  # the program's own failure is a result, not a crash
-            error = exc
-        drained = _drain()
+        with _fewer_collections():
+            try:
+                namespace = runpy.run_path(str(program_path), run_name="__main__")
+            except Exception as exc:  # the program's own failure is a result, not a crash
+                error = exc
+            drained = _drain()
         error = error or drained or (mocks.engine_errors[0] if mocks.engine_errors else None)
         outputs: dict[str, Any] = {}
         if error is None and root is not None:

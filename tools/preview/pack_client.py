@@ -305,16 +305,24 @@ class PolicyPackProcess:
             fields["provider"] = provider
         return fields
 
+    def analyze_request(self, resource: Mapping[str, Any]) -> analyzer_pb2.AnalyzeRequest:
+        """The `AnalyzeRequest` of one resource (a plain dict, `tools.preview.engine`)."""
+        return analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource))
+
     def analyze(self, resource: Mapping[str, Any]) -> list[Diagnostic]:
         """Analyze one resource, as the engine does when the program registers it."""
-        resp = self.stub.Analyze(analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource)))
+        resp = self.stub.Analyze(self.analyze_request(resource))
         return _diagnostics(resp.diagnostics)
 
-    def analyze_future(self, resource: Mapping[str, Any]) -> grpc.Future:
+    def analyze_future(
+        self,
+        resource: Mapping[str, Any],
+        request: analyzer_pb2.AnalyzeRequest | None = None,
+    ) -> grpc.Future:
         """Send `Analyze` for one resource without waiting; `diagnostics(future)` reads the answer
-        (raising the call's `grpc.RpcError` if it failed)."""
-        request = analyzer_pb2.AnalyzeRequest(**self._resource_fields(resource))
-        return self.stub.Analyze.future(request)
+        (raising the call's `grpc.RpcError` if it failed). `request`: its `analyze_request`, when
+        the caller already built it."""
+        return self.stub.Analyze.future(request or self.analyze_request(resource))
 
     @staticmethod
     def diagnostics(future: grpc.Future) -> list[Diagnostic]:
@@ -323,24 +331,51 @@ class PolicyPackProcess:
 
     def analyze_stack(self, resources: Iterable[Mapping[str, Any]]) -> list[Diagnostic]:
         """AnalyzeStack over every resource, as the engine does at the end of an update."""
-        protos = []
-        for r in resources:
+        return self.send_analyze_stack(self.analyze_stack_request(resources))
+
+    def send_analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Diagnostic]:
+        """AnalyzeStack of a request built by `analyze_stack_request` (or of `stack_resource`s)."""
+        return _diagnostics(self.stub.AnalyzeStack(request).diagnostics)
+
+    def analyze_stack_request(
+        self, resources: Iterable[Mapping[str, Any]]
+    ) -> analyzer_pb2.AnalyzeStackRequest:
+        """The `AnalyzeStackRequest` of every resource of the stack."""
+        return analyzer_pb2.AnalyzeStackRequest(
+            resources=[self.stack_resource(r) for r in resources]
+        )
+
+    def stack_resource(
+        self,
+        r: Mapping[str, Any],
+        request: analyzer_pb2.AnalyzeRequest | None = None,
+    ) -> analyzer_pb2.AnalyzerResource:
+        """One resource as `AnalyzeStackRequest.resources` carries it; `request`: its
+        `analyze_request`, whose converted properties, options and provider it reuses (the
+        preview builds both as each resource registers)."""
+        if request is None:
             fields = self._resource_fields(r)
-            deps = {
-                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
-                for k, v in (r.get("propertyDependencies") or {}).items()
-                if v
+        else:
+            fields = {
+                "type": request.type,
+                "urn": request.urn,
+                "name": request.name,
+                "properties": request.properties,
+                "options": request.options,
             }
-            protos.append(
-                analyzer_pb2.AnalyzerResource(
-                    **fields,
-                    parent=r.get("parent") or (r.get("options") or {}).get("parent", "") or "",
-                    dependencies=list(r.get("dependencies", [])),
-                    propertyDependencies=deps,
-                )
-            )
-        resp = self.stub.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=protos))
-        return _diagnostics(resp.diagnostics)
+            if request.HasField("provider"):
+                fields["provider"] = request.provider
+        deps = {
+            k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
+            for k, v in (r.get("propertyDependencies") or {}).items()
+            if v
+        }
+        return analyzer_pb2.AnalyzerResource(
+            **fields,
+            parent=r.get("parent") or (r.get("options") or {}).get("parent", "") or "",
+            dependencies=list(r.get("dependencies", [])),
+            propertyDependencies=deps,
+        )
 
     def analyze_all(self, resources: Sequence[Mapping[str, Any]]) -> list[Diagnostic]:
         """What one `pulumi preview` produces: Analyze for each resource, then AnalyzeStack."""

@@ -42,6 +42,7 @@ from tools.stack.secrets import mask_secrets
 
 if TYPE_CHECKING:
     import grpc
+    from pulumi.runtime.proto import analyzer_pb2
 
     from tools.preview.engine import OfflineRun
     from tools.preview.mocks import Registration
@@ -132,6 +133,9 @@ class StreamingAnalysis:
         self.config = dict(config)
         self.pack: PolicyPackProcess | None = None
         self.resources: list[dict[str, Any]] = []
+        #: `AnalyzeStackRequest.resources`, built with each `Analyze` (`PolicyPackProcess.
+        #: stack_resource`), so that only sending it is left after the program.
+        self._stack: list[analyzer_pb2.AnalyzerResource] = []
         self.violations: list[Violation] = []
         self.info: dict[str, Any] = {}
         self.version = ""
@@ -175,9 +179,12 @@ class StreamingAnalysis:
                 provider = self._providers.get(provider_urn(reference)) if reference else None
                 resource = to_analyzer_resource(registration, provider)
                 self.resources.append(resource)
+                request = self.pack.analyze_request(resource)
+                # AnalyzeStack's share built now, from the same conversion, not after the program.
+                self._stack.append(self.pack.stack_resource(resource, request))
                 if self._first_sent is None:
                     self._first_sent = time.perf_counter()
-                in_flight.append((resource["urn"], self.pack.analyze_future(resource)))
+                in_flight.append((resource["urn"], self.pack.analyze_future(resource, request)))
                 if len(in_flight) >= IN_FLIGHT:
                     self._collect(in_flight.popleft())
             while in_flight:
@@ -208,6 +215,8 @@ class StreamingAnalysis:
 
     def finish(self) -> PolicyReport:
         """Wait for every `Analyze`, send `AnalyzeStack`; the report."""
+        from pulumi.runtime.proto import analyzer_pb2
+
         from tools.preview.render import PolicyInfo, PolicyReport
 
         self._queue.put(None)
@@ -218,7 +227,8 @@ class StreamingAnalysis:
                 raise self._error
             assert pack is not None
             t0 = time.perf_counter()
-            for d in pack.analyze_stack(self.resources):
+            request = analyzer_pb2.AnalyzeStackRequest(resources=self._stack)
+            for d in pack.send_analyze_stack(request):
                 self.violations.append(_violation(d, self.info, self.version, "analyzeStack", ""))
             self.analyze_stack_seconds = time.perf_counter() - t0
         except PreviewError:
