@@ -17,6 +17,7 @@ From the resources of one stack (`AnalyzeStack`):
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -65,6 +66,9 @@ class Topology:
     # Indexes (built by `build`): a stack of N source accounts has N+1 vaults and N plans, and
     # a scan of every vault per copy made the stack checks quadratic (bench/preview_scale.py).
     vaults_by_name: dict[str | None, list[Resource]] = field(default_factory=dict)
+    # The vaults of each account (None: provider not pinned), in stack order: `_rule_vaults`
+    # looked at every vault for every copy (quadratic in the sources, bench/preview_scale.py).
+    vaults_by_account: dict[str | None, list[tuple[int, Resource]]] = field(default_factory=dict)
     by_type: dict[str, list[Resource]] = field(default_factory=dict)
 
     def receivers(self) -> list[Resource]:
@@ -186,7 +190,15 @@ def _copies(plan: Resource) -> Iterable[CopyDestination]:
 def _rule_vaults(topo: Topology, copy: CopyDestination) -> list[Resource]:
     """The vault a rule backs up into: by `targetVaultName`, or (name unknown during preview)
     the vaults of the plan's account that the plan's `rules` depend on."""
-    same_account = [v for v in topo.vaults if v.account is None or v.account == copy.source_account]
+    if topo.vaults_by_account:
+        # The vaults of no known account and those of the plan's account, in stack order.
+        own = topo.vaults_by_account.get(copy.source_account, []) if copy.source_account else []
+        merged = heapq.merge(topo.vaults_by_account.get(None, []), own, key=lambda p: p[0])
+        same_account = [v for _, v in merged]
+    else:
+        same_account = [
+            v for v in topo.vaults if v.account is None or v.account == copy.source_account
+        ]
     if copy.target_vault_name:
         return [v for v in same_account if vault_name(v) == copy.target_vault_name]
     deps = set(copy.plan.property_dependencies.get("rules") or ())
@@ -200,8 +212,9 @@ def build(resources: Iterable[Resource]) -> Topology:
     topo.vaults = [r for r in resources if r.type in VAULT_TYPES]
     for r in resources:
         topo.by_type.setdefault(r.type, []).append(r)
-    for v in topo.vaults:
+    for i, v in enumerate(topo.vaults):
         topo.vaults_by_name.setdefault(vault_name(v), []).append(v)
+        topo.vaults_by_account.setdefault(v.account, []).append((i, v))
     for plan in (r for r in resources if r.type == PLAN):
         topo.copies.extend(_copies(plan))
     for copy in topo.copies:

@@ -382,6 +382,39 @@ def test_rule_vault_unknown_name_and_no_dependency_is_none() -> None:
     assert topo.rule_vaults(topo.copies[0]) == []
 
 
+def test_rule_vaults_keep_stack_order_across_free_and_own_vaults() -> None:
+    # The account index (issue 12: the scan of every vault per copy was quadratic) merges the
+    # vaults of no known account with the plan account's, in the order of the stack.
+    stack = [
+        vault("local", SRC, urn="urn:a"),
+        vault("local", None, urn="urn:free1"),
+        vault("local", OTHER, urn="urn:other"),
+        vault("local", SRC, urn="urn:b"),
+        vault("local", None, urn="urn:free2"),
+    ]
+    topo = topology.build([*stack, plan(rule("d", "local", dest("copies")))])
+    assert topo.rule_vaults(topo.copies[0]) == [stack[0], stack[1], stack[3], stack[4]]
+    assert topo.vaults_by_account == {
+        SRC: [(0, stack[0]), (3, stack[3])],
+        None: [(1, stack[1]), (4, stack[4])],
+        OTHER: [(2, stack[2])],
+    }
+
+
+def test_rule_vaults_of_a_plan_of_no_known_account_are_the_free_vaults_once() -> None:
+    stack = [vault("local", None, urn="urn:free"), vault("local", SRC)]
+    topo = topology.build([*stack, plan(rule("d", "local", dest("copies")), account=None)])
+    assert topo.rule_vaults(topo.copies[0]) == [stack[0]]
+
+
+def test_rule_vaults_without_index_scan_every_vault() -> None:
+    # A Topology built by hand (no `build`): the account index is empty, the vaults are scanned.
+    stack = [vault("local", SRC), vault("local", OTHER), vault("local", None, urn="urn:free")]
+    copy = topology.build([*stack, plan(rule("d", "local", dest("copies")))]).copies[0]
+    topo = Topology(resources=stack, vaults=stack)
+    assert topo.rule_vaults(copy) == [stack[0], stack[2]]
+
+
 # ---------------------------------------------------------------------------------------------
 # policies and locks of a vault
 
