@@ -303,7 +303,7 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         )
     project_and_stack = f"{project}-{stack}"
     # Vault names: 2-50 characters of letters, digits and hyphens.
-    if not re.match(r"^[A-Za-z0-9-_]{1,43}$", project_and_stack):
+    if not re.fullmatch(r"[A-Za-z0-9-_]{1,43}", project_and_stack):
         raise ConfigError(
             "(stack name)",
             stack,
