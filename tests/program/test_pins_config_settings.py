@@ -89,6 +89,25 @@ def test_neither_source_form_is_a_missing_source_account() -> None:
     )
 
 
+def test_both_source_forms_are_refused() -> None:
+    assert refusal(sourceAccounts=[THIRD]) == expected(
+        "sourceAccounts",
+        ["333333333333"],
+        "can't be combined with sourceAccount (one of the two would be ignored); move the "
+        "sourceAccount object into the sourceAccounts list",
+    )
+
+
+def test_unknown_top_level_key_lists_every_known_key() -> None:
+    assert refusal(sourceAcount=SRC) == expected(
+        "sourceAcount",
+        SRC,
+        "unknown key; valid keys: sourceAccount, sourceAccounts, organization, backupAccount, "
+        "managementAccount, backupPlan, selectionTag, selection, vaultLock, notificationEmail, "
+        "restoreTesting, backupAudit",
+    )
+
+
 def test_missing_backup_account() -> None:
     assert refusal(backupAccount=None) == expected(
         "backupAccount",
@@ -234,6 +253,19 @@ def test_many_sources_keep_their_order_and_the_first_stands_for_source() -> None
         9,
         result.backup,
     )
+
+
+def test_settings_for_a_source_take_its_selection_tag_and_selection() -> None:
+    tagged = {**THIRD, "selectionTag": {"key": "Env", "value": "prod"}}
+    listed = {**SRC, "selection": {"resources": ["arn:aws:ec2:*:*:volume/*"]}}
+    result = settings(sourceAccount=None, sourceAccounts=[tagged, listed])
+    first, second = (result.for_source(s) for s in result.sources)
+    assert (first.selection_tag, first.selection) == (SelectionTag(key="Env", value="prod"), None)
+    assert (second.selection_tag, second.selection) == (
+        SelectionTag(),
+        SelectionSettings(resources=("arn:aws:ec2:*:*:volume/*",)),
+    )
+    assert second.source == result.sources[1].account
 
 
 def test_organization_is_parsed() -> None:
