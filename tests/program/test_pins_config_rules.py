@@ -14,9 +14,9 @@ References:
   number of days specified in MoveToColdStorageAfterDays"; OptInToArchiveForSupportedResources
   "transitions supported resources to archive (cold) storage tier in accordance with your
   lifecycle settings": https://docs.aws.amazon.com/aws-backup/latest/devguide/API_Lifecycle.html
-- [pitr] AWS Backup guide, "Continuous backups and point-in-time recovery": the retention of a
-  continuous backup is 1 to 35 days, and it does not move to cold storage:
-  https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html
+- [pitr] AWS Backup guide, "Changing your retention period" (continuous backups): "The minimum
+  retention period is 1 day. The maximum retention period is 35 days.":
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html
 - [tags] Tagging AWS resources: key 1-128, value 0-256 characters, `aws:` reserved:
   https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
 """
