@@ -180,6 +180,16 @@ def test_lock_date_of_another_type_or_shape(value: Any) -> None:
     )
 
 
+def test_lock_date_with_a_lowercase_z_is_refused() -> None:
+    # ISO 8601 (which the remedy names) writes the UTC designator as an uppercase Z, and so
+    # does AWS (describe-backup-vault's LockDate); RFC 3339 would also allow `z`. Refused with
+    # a clear message rather than guessed: the lock date decides whether the program still
+    # offers to change the lock.
+    assert refusal({"mode": "compliance", "lockDate": "2026-12-01T08:00:00z"}) == expected(
+        "vaultLock.lockDate", "2026-12-01T08:00:00z", LOCK_DATE_REMEDY
+    )
+
+
 def test_immutable_from_the_lock_date_on() -> None:
     lock = parse_vault_lock({"mode": "compliance", "lockDate": "2026-12-01T08:00:00Z"})
     assert lock is not None
