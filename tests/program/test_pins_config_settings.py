@@ -484,3 +484,71 @@ def test_air_gapped_vault_is_the_recovery_vault() -> None:
 
 def test_default_plan_is_the_plan_of_a_stack_without_backup_plan() -> None:
     assert settings().plan == PlanSettings()
+
+
+def test_air_gapped_vault_checks_the_first_sources_own_plan_under_its_key() -> None:
+    own = {**THIRD, "backupPlan": {"copyRetentionDays": 41}}
+    assert refusal(
+        sourceAccount=None, sourceAccounts=[own, SRC], backupAccount={**BAK, "vault": AIR_GAPPED}
+    ) == expected("sourceAccounts[0].backupPlan.copyRetentionDays", 41, AIR_GAPPED_REMEDY)
+
+
+AIR_GAPPED_LOCK_REMEDY = (
+    "must be unset with backupAccount.vault.type logicallyAirGapped: that vault is locked in "
+    "compliance mode by AWS from its creation, with its own minRetentionDays/maxRetentionDays "
+    "(set them under backupAccount.vault), and a second set of bounds would only let the two "
+    "disagree"
+)
+
+
+def test_vault_lock_beside_an_air_gapped_vault_is_refused() -> None:
+    assert refusal(
+        backupAccount={**BAK, "vault": AIR_GAPPED}, vaultLock={"mode": "governance"}
+    ) == expected("vaultLock", {"mode": "governance"}, AIR_GAPPED_LOCK_REMEDY)
+
+
+# A bug found by these pins: with a source of its own plan, the refusals of top-level keys that
+# `parse_recovery` makes were named under that source (`sourceAccounts[1].vaultLock`, a key
+# that does not exist). They keep their own name now; only the plan's refusals are the source's.
+MANY_WITH_OWN_PLAN: dict[str, Any] = {
+    "sourceAccount": None,
+    "sourceAccounts": [THIRD, {**SRC, "backupPlan": {"copyRetentionDays": 20}}],
+}
+
+
+def test_vault_lock_beside_an_air_gapped_vault_keeps_its_key_with_many_plans() -> None:
+    assert refusal(
+        **MANY_WITH_OWN_PLAN,
+        backupAccount={**BAK, "vault": AIR_GAPPED},
+        vaultLock={"mode": "governance"},
+    ) == expected("vaultLock", {"mode": "governance"}, AIR_GAPPED_LOCK_REMEDY)
+
+
+def test_vault_type_keeps_its_key_with_many_plans() -> None:
+    assert refusal(
+        **MANY_WITH_OWN_PLAN, backupAccount={**BAK, "vault": {"type": "bogus"}}
+    ) == expected("backupAccount.vault.type", "bogus", "must be standard or logicallyAirGapped")
+
+
+def test_restore_testing_keeps_its_key_with_many_plans() -> None:
+    assert refusal(**MANY_WITH_OWN_PLAN, restoreTesting="x") == expected(
+        "restoreTesting", "x", "must be an object (a YAML mapping)"
+    )
+
+
+def test_sources_without_their_own_take_the_stack_selection_tag() -> None:
+    result = settings(
+        sourceAccount=None,
+        sourceAccounts=[THIRD, SRC],
+        selectionTag={"key": "Env", "value": "prod"},
+    )
+    assert [s.selection_tag for s in result.sources] == [SelectionTag(key="Env", value="prod")] * 2
+    assert [s.selection for s in result.sources] == [None, None]
+
+
+def test_sources_without_their_own_take_the_stack_selection() -> None:
+    selection = {"resources": ["arn:aws:ec2:*:*:volume/*"]}
+    result = settings(sourceAccount=None, sourceAccounts=[THIRD, SRC], selection=selection)
+    assert [s.selection for s in result.sources] == [
+        SelectionSettings(resources=("arn:aws:ec2:*:*:volume/*",))
+    ] * 2
