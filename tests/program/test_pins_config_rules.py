@@ -601,3 +601,17 @@ def test_recovery_point_tag_value_length(tag_value: Any, ok: bool) -> None:
             tag_value,
             "must be a string of at most 256 characters (quote it)",
         )
+
+
+# --- the single-rule form's day counts -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["retentionDays", "coldStorageAfterDays", "copyRetentionDays", "copyColdStorageAfterDays"],
+)
+def test_single_rule_day_counts_are_at_least_one_under_their_key(key: str) -> None:
+    # [lifecycle] MoveToColdStorageAfterDays / DeleteAfterDays count days after creation.
+    assert refusal({"retentionDays": 200, "copyRetentionDays": 200, key: 0}) == expected(
+        f"backupPlan.{key}", 0, "must be a whole number >= 1"
+    )
