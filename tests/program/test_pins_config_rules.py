@@ -615,3 +615,24 @@ def test_single_rule_day_counts_are_at_least_one_under_their_key(key: str) -> No
     assert refusal({"retentionDays": 200, "copyRetentionDays": 200, key: 0}) == expected(
         f"backupPlan.{key}", 0, "must be a whole number >= 1"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "field"),
+    [
+        ("retentionDays", "retention_days"),
+        ("coldStorageAfterDays", "cold_storage_after_days"),
+        ("copyRetentionDays", "copy_retention_days"),
+        ("copyColdStorageAfterDays", "copy_cold_storage_after_days"),
+    ],
+)
+@pytest.mark.parametrize("form", ["single-rule", "rules"])
+def test_day_counts_of_one_are_accepted(key: str, field: str, form: str) -> None:
+    # The other side of ">= 1": one day is a valid count (cold after 1 day, deleted at 91).
+    values = {"retentionDays": 91, "copyRetentionDays": 91, key: 1}
+    if form == "rules":
+        plan = parse_plan(rules({"name": "a", **values}))
+        assert getattr(plan.rules[0], field) == 1
+    else:
+        plan = parse_plan(values)
+    assert getattr(plan, field) == 1
