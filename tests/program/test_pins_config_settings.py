@@ -552,3 +552,15 @@ def test_sources_without_their_own_take_the_stack_selection() -> None:
     assert [s.selection for s in result.sources] == [
         SelectionSettings(resources=("arn:aws:ec2:*:*:volume/*",))
     ] * 2
+
+
+def test_vault_lock_beside_an_air_gapped_vault_is_reported_before_any_plan_outside_it() -> None:
+    # The lock is refused whatever the plans: reported first, even when a later source's own
+    # plan is also outside the air-gapped vault's bounds (a second refusal, after the first fix).
+    many = {
+        "sourceAccount": None,
+        "sourceAccounts": [THIRD, {**SRC, "backupPlan": {"copyRetentionDays": 41}}],
+    }
+    assert refusal(
+        **many, backupAccount={**BAK, "vault": AIR_GAPPED}, vaultLock={"mode": "governance"}
+    ) == expected("vaultLock", {"mode": "governance"}, AIR_GAPPED_LOCK_REMEDY)
