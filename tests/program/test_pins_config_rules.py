@@ -346,7 +346,8 @@ def test_rule_name_pattern_and_length(name: Any, ok: bool) -> None:
 def test_rule_windows_at_their_limits(
     start: int, completion: int, message: tuple[str, int, str] | None
 ) -> None:
-    # [rule] StartWindowMinutes: "must be at least 60 minutes"; completion 60 more than start.
+    # [rule] StartWindowMinutes: "must be at least 60 minutes". The completion window 60 minutes
+    # past the start is the program's rule (`_windows`); no AWS page found states it.
     value = rules({"name": "a", "startWindowMinutes": start, "completionWindowMinutes": completion})
     if message is None:
         rule = parse_plan(value).rules[0]
