@@ -303,7 +303,7 @@ def parse_settings(raw: Mapping[str, Any], *, project: str, stack: str) -> Stack
         )
     project_and_stack = f"{project}-{stack}"
     # Vault names: 2-50 characters of letters, digits and hyphens.
-    if not re.match(r"^[A-Za-z0-9-_]{1,43}$", project_and_stack):
+    if not re.fullmatch(r"[A-Za-z0-9-_]{1,43}", project_and_stack):
         raise ConfigError(
             "(stack name)",
             stack,
@@ -347,12 +347,18 @@ def _plans_to_check(
 
 
 def _under(prefix: str | None, check: Callable[..., T], *args: Any) -> T:
-    """`check(*args)`, a refusal named under `prefix` (`sourceAccounts[1].backupPlan.…`)."""
+    """`check(*args)`, a refusal of the plan named under `prefix` (`sourceAccounts[1].backupPlan`).
+
+    Only the plan's refusals (`backupPlan.…`) belong to the source: `parse_recovery` also refuses
+    top-level keys (`vaultLock`, `backupAccount.vault`, `restoreTesting`), which keep their own
+    name (there is no `sourceAccounts[1].vaultLock`)."""
     if prefix is None:
         return check(*args)
     try:
         return check(*args)
     except ConfigError as error:
+        if not error.key.startswith("backupPlan."):
+            raise
         raise ConfigError(f"{prefix}.{error.key}", error.value, error.valid) from error
 
 

@@ -348,7 +348,8 @@ def _recovery_point_tags(key: str, value: Any) -> tuple[tuple[str, str], ...]:
         raise ConfigError(key, value, "must be a map of tag keys to string values")
     out = []
     for tag_key, tag_value in value.items():
-        if not isinstance(tag_key, str) or not _TAG_KEY.match(tag_key):
+        # fullmatch: `$` also matches before a trailing newline (see `_str`).
+        if not isinstance(tag_key, str) or not _TAG_KEY.fullmatch(tag_key):
             raise ConfigError(f"{key}.{tag_key}", tag_value, "tag keys are 1-128 characters")
         if tag_key.lower().startswith("aws:"):
             raise ConfigError(

@@ -151,7 +151,8 @@ def _arn_list(key: str, value: Any) -> tuple[str, ...]:
             "must be a list of ARNs (wildcards allowed), e.g. [arn:aws:dynamodb:*:*:table/*]",
         )
     for i, arn in enumerate(value):
-        if not isinstance(arn, str) or not _SELECTION_ARN.match(arn):
+        # fullmatch: `$` also matches before a trailing newline (see `_str`).
+        if not isinstance(arn, str) or not _SELECTION_ARN.fullmatch(arn):
             raise ConfigError(
                 f"{key}[{i}]",
                 arn,
