@@ -158,7 +158,7 @@ def parse_backup_vault(value: Any) -> BackupVaultSettings:
     )
     share = raw.get("shareWith", [])
     if not isinstance(share, list) or not all(
-        isinstance(a, str) and _ACCOUNT_ID.match(a) for a in share
+        isinstance(a, str) and _ACCOUNT_ID.fullmatch(a) for a in share
     ):
         raise ConfigError(
             f"{key}.shareWith",

@@ -202,7 +202,7 @@ def parse_organization(value: Any) -> OrganizationSettings | None:
         if field not in ("id", "paths"):
             raise ConfigError(f"{key}.{field}", value[field], "unknown key; valid keys: id, paths")
     org_id = value.get("id", _MISSING)
-    if not isinstance(org_id, str) or not _ORG_ID.match(org_id):
+    if not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id):
         raise ConfigError(
             f"{key}.id",
             org_id,
@@ -214,7 +214,7 @@ def parse_organization(value: Any) -> OrganizationSettings | None:
         raise ConfigError(f"{key}.paths", paths, "must be a list of organization paths")
     parsed: list[str] = []
     for i, path in enumerate(paths):
-        match = _ORG_PATH.match(path) if isinstance(path, str) else None
+        match = _ORG_PATH.fullmatch(path) if isinstance(path, str) else None
         if match is None:
             raise ConfigError(
                 f"{key}.paths[{i}]",

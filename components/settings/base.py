@@ -33,7 +33,7 @@ KNOWN_KEYS = (
     "backupAudit",
 )
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")  # ASCII: \d takes any Unicode digit
 # IAM role ARN: partition, account, optional path, name (1-64 of IAM's allowed characters).
 _ROLE_ARN = re.compile(
     r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):role/"
