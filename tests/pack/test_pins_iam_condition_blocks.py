@@ -188,7 +188,11 @@ def test_for_all_values_true_when_every_value_matches() -> None:
 def test_undecided_keys_are_listed_in_order_of_kind() -> None:
     condition = {
         "StringMatches": {"k": ["v"]},
-        "StringEquals": {"aws:SourceIp": ["1.2.3.4"], "aws:PrincipalOrgID": [ORG]},
+        "StringEquals": {
+            "aws:SourceIp": ["1.2.3.4"],
+            "aws:PrincipalOrgID": [ORG],
+            "aws:PrincipalTag/team": ["x"],
+        },
         "StringLike": {"aws:PrincipalArn": [ROLES]},
         "StringNotLike": {"aws:PrincipalArn": [ROLES]},
         "Null": {"aws:PrincipalTag/team": ["false"]},
@@ -198,6 +202,7 @@ def test_undecided_keys_are_listed_in_order_of_kind() -> None:
         request=["k (StringMatches, an operator not evaluated here)", "aws:SourceIp"],
         config=["aws:PrincipalOrgID needs the pack's organizationId config"],
         principals=[
+            f"the principals of {SRC} with that aws:PrincipalTag/team",
             f"the principals of {SRC} whose aws:PrincipalArn matches {ROLES}",
             f"the principals of {SRC} whose aws:PrincipalArn does not match {ROLES}",
             f"the principals of {SRC} with that aws:PrincipalTag/team",
@@ -219,3 +224,52 @@ def test_all_keys_true_is_true() -> None:
         "Bool": {"aws:PrincipalIsAWSService": ["false"]},
     }
     assert _eval(condition) == Cond(Tri.YES)
+
+
+def test_false_condition_names_every_value_of_the_key() -> None:
+    condition = {"StringEquals": {"aws:PrincipalAccount": [OTHER, "444444444444"]}}
+    assert _eval(condition) == Cond(
+        Tri.NO,
+        f"condition StringEquals aws:PrincipalAccount {OTHER}, 444444444444 is false for {SRC}",
+    )
+
+
+def test_empty_condition_is_true() -> None:
+    assert _eval({}) == Cond(Tri.YES)
+
+
+@pytest.mark.parametrize(
+    ("condition", "key"),
+    [
+        pytest.param(
+            {"DateGreaterThan": {"aws:TokenIssueTime": ["2020-01-01T00:00:00Z"]}},
+            "aws:TokenIssueTime",
+            id="request-value-no-date",
+        ),
+        pytest.param(
+            {"DateLessThan": {"aws:CurrentTime": ["soon"]}}, "aws:CurrentTime", id="pattern-no-date"
+        ),
+    ],
+)
+def test_date_that_is_no_date_is_left_to_the_request(
+    condition: dict[str, dict[str, list[str]]], key: str
+) -> None:
+    ctx = make_context(
+        principal_account=SRC,
+        principal_arn=None,
+        partition="aws",
+        org_id=None,
+        organization_member=True,
+        extra={"aws:TokenIssueTime": "yesterday"},
+        variables=True,
+        now=NOW,
+    )
+    assert evaluate_condition(condition, ctx, "Allow") == Cond(Tri.MAYBE, request=[key])
+
+
+def test_operator_with_two_qualifiers_is_not_evaluated() -> None:
+    # [ops] no IAM operator has two qualifiers: the key is left to the request, named with it.
+    assert _eval({"ForAnyValue:StringEquals:Bogus": {"aws:SourceIp": ["x"]}}) == Cond(
+        Tri.MAYBE,
+        request=["aws:SourceIp (ForAnyValue:StringEquals:Bogus, an operator not evaluated here)"],
+    )

@@ -1,0 +1,151 @@
+"""Pins of whole decisions of `evaluate` (issue 16, from mutmut's survivors): verdict, deciding
+statement and the reason a policy violation shows, compared whole.
+
+References (IAM User Guide, https://docs.aws.amazon.com/IAM/latest/UserGuide/):
+- [arnlike] reference_policies_elements_condition_operators.html#Conditions_ARN: ArnLike
+  matches the six colon-delimited parts one by one; the resource part keeps its own colons.
+- [action] reference_policies_elements_action.html: action names are case-insensitive, `*`
+  matches any characters; AWS Backup "Vault access policies" take no wildcard action nor
+  NotAction (the pack's literal-actions rule, docs/policy-pack.md).
+- [arn] reference_identifiers.html: an ARN's partition (aws, aws-cn, aws-us-gov); an ARN
+  known only by a shape whose partition is a wildcard says nothing of the caller's partition.
+- [date] reference_policies_elements_condition_operators.html#Conditions_Numeric and
+  reference_policies_condition-keys.html#condition-keys-epochtime: aws:EpochTime is whole
+  seconds; a condition on it changes value only at the dates the policy names.
+- [logic] reference_policies_condition-logic-multiple-context-keys-or-values.html.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backup_guard.iam import arn_match, evaluate
+from backup_guard.iam.conditions import iso
+from iam_tables import COPY, ORG, SRC, check, pol, st
+
+R1 = f"arn:aws:iam::{SRC}:role/a"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+LITERAL_NOTE = (
+    "which doesn't count: AWS Backup vault access policies don't support a wildcard in the "
+    "Action key (nor NotAction), so AWS rejects the policy"
+)
+
+
+def test_arn_like_with_colons_in_the_pattern_s_resource_part() -> None:
+    # [arnlike]
+    pattern = f"arn:aws:logs:*:{SRC}:log-group:x:*"
+    assert arn_match(pattern, f"arn:aws:logs:eu-west-1:{SRC}:log-group:x:log-stream:y") is True
+
+
+def test_literal_actions_reason_names_every_not_action() -> None:
+    # [action]
+    check(
+        pol(st("A", not_action=["backup:DeleteBackupVault", "backup:PutBackupVaultAccessPolicy"])),
+        {"literal_actions_only": True},
+        "implicit-deny",
+        "A",
+        f"no statement allows {COPY} to {SRC}: statement 'A' covers {COPY} only through "
+        "NotAction 'backup:DeleteBackupVault', 'backup:PutBackupVaultAccessPolicy', "
+        f"{LITERAL_NOTE}",
+    )
+
+
+def test_literal_actions_reason_names_a_wildcard_of_another_case() -> None:
+    # [action] the wildcard that covers the action, matched case-insensitively
+    check(
+        pol(st("A", action=["backup:Delete*", "BACKUP:COPY*"])),
+        {"literal_actions_only": True},
+        "implicit-deny",
+        "A",
+        f"no statement allows {COPY} to {SRC}: statement 'A' covers {COPY} only through the "
+        f"wildcard action 'BACKUP:COPY*', {LITERAL_NOTE}",
+    )
+
+
+def test_resource_shape_with_a_wildcard_partition_leaves_the_partition_open() -> None:
+    # [arn] the grant to the account's root (partition aws) applies
+    check(
+        pol(st("A")),
+        {"resource": "arn:*:backup:eu-west-1:222222222222:backup-vault:copies"},
+        "allowed",
+        "A",
+        f"statement 'A' allows {COPY} to {SRC}",
+    )
+
+
+def test_reason_names_every_kind_of_principal_a_condition_grants() -> None:
+    check(
+        pol(
+            st(
+                "A",
+                principal="*",
+                condition={
+                    "StringLike": {"aws:PrincipalArn": R1},
+                    "StringEquals": {"aws:PrincipalTag/team": "x"},
+                },
+            )
+        ),
+        {},
+        "implicit-deny",
+        "A",
+        f"no statement allows {COPY} to {SRC}: statement 'A' grants it only to the principals "
+        f"of {SRC} whose aws:PrincipalArn matches {R1} and the principals of {SRC} with that "
+        f"aws:PrincipalTag/team, not to the account {SRC}",
+    )
+
+
+def test_reason_names_every_key_config_would_decide() -> None:
+    check(
+        pol(
+            st(
+                "A",
+                principal="*",
+                condition={
+                    "StringEquals": {"aws:PrincipalOrgID": ORG},
+                    "StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/*"},
+                },
+            )
+        ),
+        {},
+        "uncertain",
+        "A",
+        f"statement 'A' allows {COPY} to {SRC} only under a condition: its condition on "
+        "aws:PrincipalOrgID needs the pack's organizationId config; aws:PrincipalOrgPaths needs "
+        "the pack's organizationId config",
+    )
+
+
+def test_allow_until_exactly_now_expires_at_the_next_second() -> None:
+    # [date] DateLessThanEquals now: true now, false one second later.
+    d = evaluate(
+        pol(st("A", condition={"DateLessThanEquals": {"aws:CurrentTime": iso(NOW.timestamp())}})),
+        principal_account=SRC,
+        action=COPY,
+        now=NOW,
+    )
+    assert (d.verdict, d.statement, d.reason) == (
+        "implicit-deny",
+        "A",
+        f"no statement allows {COPY} to {SRC}: statement 'A' allows it but its condition holds "
+        "only until 2026-11-28T12:00:00Z (condition DateLessThanEquals aws:CurrentTime "
+        "2026-11-28T12:00:00Z is false for 2026-11-28T12:00:01Z): every copy from then on fails",
+    )
+
+
+def test_deny_for_one_second_between_two_dates_applies() -> None:
+    # [date] + [logic] epoch > b and epoch < b + 2: true for the second b + 1 only.
+    b = int(NOW.timestamp()) + 100
+    deny = st(
+        "D",
+        "Deny",
+        condition={
+            "NumericGreaterThan": {"aws:EpochTime": str(b)},
+            "NumericLessThan": {"aws:EpochTime": str(b + 2)},
+        },
+    )
+    d = evaluate(pol(st("A"), deny), principal_account=SRC, action=COPY, now=NOW)
+    assert (d.verdict, d.statement, d.reason) == (
+        "explicit-deny",
+        "D",
+        f"statement 'D' denies {COPY} to {SRC} from {iso(b)}",
+    )
