@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from backup_guard.iam.conditions import Cond, evaluate_condition, make_context
+from backup_guard.iam.conditions import Cond, evaluate_condition, iso, make_context
 from backup_guard.iam.match import Tri
 from iam_tables import ORG, OTHER, SRC
 
@@ -273,3 +273,31 @@ def test_operator_with_two_qualifiers_is_not_evaluated() -> None:
         Tri.MAYBE,
         request=["aws:SourceIp (ForAnyValue:StringEquals:Bogus, an operator not evaluated here)"],
     )
+
+
+# Time (IAM "Condition operators", Date and Numeric; the pack's rule in docs/policy-pack.md: an
+# Allow must hold now and at every later date, a Deny applies if it holds at any later date).
+LATER = int(NOW.timestamp()) + 3600
+
+
+def test_allow_false_now_and_at_every_date_keeps_its_own_reason() -> None:
+    condition = {
+        "DateLessThan": {"aws:CurrentTime": [iso(LATER)]},
+        "StringEquals": dict([FALSE_ACCOUNT]),
+    }
+    assert _eval(condition) == Cond(Tri.NO, FALSE_NOTE)
+
+
+def test_allow_false_only_at_the_date_it_names_expires_there() -> None:
+    condition = {"NumericNotEquals": {"aws:EpochTime": [str(LATER)]}}
+    assert _eval(condition) == Cond(
+        Tri.NO,
+        f"its condition holds only until {iso(LATER)} (condition NumericNotEquals "
+        f"aws:EpochTime {LATER} is false for {LATER}): every copy from then on fails",
+        timed=True,
+    )
+
+
+def test_deny_that_starts_later_applies_from_its_date() -> None:
+    condition = {"DateGreaterThanEquals": {"aws:CurrentTime": [iso(LATER)]}}
+    assert _eval(condition, effect="Deny") == Cond(Tri.YES, f"from {iso(LATER)}", timed=True)
