@@ -341,3 +341,13 @@ def test_single_statement_object_is_a_list_of_one() -> None:
     assert parsed.statements[0].label == "One"
     assert len(parsed.statements) == 1
     assert isinstance(parsed, PolicyDocument)
+
+
+@pytest.mark.parametrize("element", ["Principal", "NotPrincipal"])
+def test_star_principal_is_everyone(element: str) -> None:
+    # [principal] `"Principal": "*"` is every principal: kept as {"*": ["*"]}.
+    raw = {"Effect": "Allow", element: "*", "Action": COPY}
+    s = parse_policy({"Statement": raw}).statements[0]
+    assert (s.principal, s.not_principal) == (
+        ({"*": ["*"]}, None) if element == "Principal" else (None, {"*": ["*"]})
+    )
