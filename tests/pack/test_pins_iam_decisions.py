@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 
 from backup_guard.iam import arn_match, evaluate
 from backup_guard.iam.conditions import iso
-from iam_tables import COPY, ORG, SRC, check, pol, st
+from iam_tables import COPY, DECRYPT, KEY_SHAPE, ORG, SRC, check, pol, st
 
 R1 = f"arn:aws:iam::{SRC}:role/a"
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 LITERAL_NOTE = (
     "which doesn't count: AWS Backup vault access policies don't support a wildcard in the "
@@ -148,4 +149,16 @@ def test_deny_for_one_second_between_two_dates_applies() -> None:
         "explicit-deny",
         "D",
         f"statement 'D' denies {COPY} to {SRC} from {iso(b)}",
+    )
+
+
+def test_key_policy_resource_with_question_marks_may_name_its_own_key() -> None:
+    # [action]/[arn] `?` is one character (reference_policies_elements_resource.html); for the
+    # key's own policy a Resource that may be its ARN is its ARN (AWS KMS "Key policies").
+    check(
+        pol(st("A", action=DECRYPT, resource=f"arn:aws:kms:eu-west-1:22222222222?:key/{KEY_ID}")),
+        {"resource": KEY_SHAPE, "action": DECRYPT, "self_resource": True},
+        "allowed",
+        "A",
+        f"statement 'A' allows {DECRYPT} to {SRC}",
     )
