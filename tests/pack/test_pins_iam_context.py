@@ -222,3 +222,9 @@ def test_context_resolves_policy_variables(text: str, resolved: str | None) -> N
 def test_context_without_variables_keeps_the_text() -> None:
     # Version 2008-10-17 (or none): `${...}` is literal text.
     assert _ctx(variables=False).resolve("${aws:PrincipalAccount}") == "${aws:PrincipalAccount}"
+
+
+def test_context_org_path_loses_only_its_trailing_slashes() -> None:
+    # Only "/" is stripped before "/*" is added: a path's last character stays, whatever it is.
+    ctx = _ctx(organization_member=True, org_id=OrgId(ORG, (f"{ORG}/r-ab12/X//",)))
+    assert ctx.value_shapes == {"aws:principalorgpaths": (f"{ORG}/r-ab12/X/*",)}
