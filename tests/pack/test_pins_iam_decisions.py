@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from backup_guard.iam import arn_match, evaluate
 from backup_guard.iam.conditions import iso
-from iam_tables import COPY, DECRYPT, KEY_SHAPE, ORG, SRC, check, pol, st
+from iam_tables import COPY, DECRYPT, KEY_SHAPE, ORG, SRC, VAULT, check, pol, st
 
 R1 = f"arn:aws:iam::{SRC}:role/a"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -161,4 +161,31 @@ def test_key_policy_resource_with_question_marks_may_name_its_own_key() -> None:
         "allowed",
         "A",
         f"statement 'A' allows {DECRYPT} to {SRC}",
+    )
+
+
+# [variables] reference_policies_variables.html: a Resource with a variable the request may
+# lack (`${aws:SourceVpc}`, unknown here) names a resource that is not known here.
+V1 = "arn:aws:backup:eu-west-1:222222222222:backup-vault:${aws:SourceVpc}"
+V2 = "arn:aws:backup:eu-west-1:222222222222:backup-vault:${aws:SourceIp}"
+
+
+def test_resources_with_unresolved_variables_may_not_cover_the_vault() -> None:
+    check(
+        pol(st("A", resource=[V1, V2])),
+        {"resource": VAULT},
+        "uncertain",
+        "A",
+        f"statement 'A' may not allow {COPY} to {SRC}: its Resource {V1}, {V2} may not cover "
+        f"{VAULT}",
+    )
+
+
+def test_not_resources_with_unresolved_variables_may_exclude_the_vault() -> None:
+    check(
+        pol(st("Allow"), st("D", "Deny", not_resource=[V1, V2])),
+        {"resource": VAULT},
+        "uncertain",
+        "D",
+        f"statement 'D' may deny {COPY} to {SRC}: its NotResource {V1}, {V2} may exclude {VAULT}",
     )
