@@ -189,3 +189,33 @@ def test_not_resources_with_unresolved_variables_may_exclude_the_vault() -> None
         "D",
         f"statement 'D' may deny {COPY} to {SRC}: its NotResource {V1}, {V2} may exclude {VAULT}",
     )
+
+
+# [evaluation] reference_policies_evaluation-logic.html: every statement is evaluated, in no
+# particular order; one that does not apply (resource, principal or condition) ends nothing.
+OTHER_BUCKET = "arn:aws:s3:::other-bucket"
+
+
+def test_statement_for_another_resource_before_the_deciding_one() -> None:
+    check(
+        pol(st("X", "Deny", resource=OTHER_BUCKET), st("A", resource=VAULT)),
+        {"resource": VAULT},
+        "allowed",
+        "A",
+        f"statement 'A' allows {COPY} to {SRC}",
+    )
+
+
+def test_statement_for_another_account_before_the_deciding_one() -> None:
+    check(
+        pol(st("X", "Deny", principal={"AWS": "333333333333"}), st("A")),
+        {},
+        "allowed",
+        "A",
+        f"statement 'A' allows {COPY} to {SRC}",
+    )
+
+
+def test_statement_with_a_false_condition_before_the_deciding_one() -> None:
+    deny = st("X", "Deny", condition={"StringEquals": {"aws:PrincipalAccount": "333333333333"}})
+    check(pol(deny, st("A")), {}, "allowed", "A", f"statement 'A' allows {COPY} to {SRC}")
