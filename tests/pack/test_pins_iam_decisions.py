@@ -219,3 +219,14 @@ def test_statement_for_another_account_before_the_deciding_one() -> None:
 def test_statement_with_a_false_condition_before_the_deciding_one() -> None:
     deny = st("X", "Deny", condition={"StringEquals": {"aws:PrincipalAccount": "333333333333"}})
     check(pol(deny, st("A")), {}, "allowed", "A", f"statement 'A' allows {COPY} to {SRC}")
+
+
+def test_wildcard_allow_that_does_not_count_before_the_deciding_one() -> None:
+    # [action] the wildcard Allow is skipped for a vault policy, the literal one after it decides
+    check(
+        pol(st("W", action="backup:Copy*"), st("A")),
+        {"literal_actions_only": True},
+        "allowed",
+        "A",
+        f"statement 'A' allows {COPY} to {SRC}",
+    )
