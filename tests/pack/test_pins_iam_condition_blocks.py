@@ -301,3 +301,26 @@ def test_allow_false_only_at_the_date_it_names_expires_there() -> None:
 def test_deny_that_starts_later_applies_from_its_date() -> None:
     condition = {"DateGreaterThanEquals": {"aws:CurrentTime": [iso(LATER)]}}
     assert _eval(condition, effect="Deny") == Cond(Tri.YES, f"from {iso(LATER)}", timed=True)
+
+
+@pytest.mark.parametrize("op", ["ForAllValues:StringEquals", "StringEqualsIfExists"])
+def test_for_all_values_and_if_exists_are_true_on_an_absent_key(op: str) -> None:
+    # [ops] / [sets]: true when the key is missing from the request.
+    assert _eval({op: {"aws:SourceVpc": ["vpc-1"]}}) == Cond(Tri.YES)
+
+
+def test_deny_true_only_at_the_date_it_names_applies_from_there() -> None:
+    condition = {"NumericEquals": {"aws:EpochTime": [str(LATER)]}}
+    assert _eval(condition, effect="Deny") == Cond(Tri.YES, f"from {iso(LATER)}", timed=True)
+
+
+def test_deny_false_now_and_at_every_date_keeps_the_reason_of_now() -> None:
+    condition = {
+        "DateGreaterThan": {"aws:CurrentTime": [iso(LATER)]},
+        "StringEquals": dict([FALSE_ACCOUNT]),
+    }
+    assert _eval(condition, effect="Deny") == Cond(
+        Tri.NO,
+        f"condition DateGreaterThan aws:CurrentTime {iso(LATER)} is false for "
+        f"{iso(NOW.timestamp())}",
+    )

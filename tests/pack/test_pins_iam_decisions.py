@@ -230,3 +230,46 @@ def test_wildcard_allow_that_does_not_count_before_the_deciding_one() -> None:
         "A",
         f"statement 'A' allows {COPY} to {SRC}",
     )
+
+
+# Every reason that leaves a statement undecided is named, joined by "; ".
+ROLE_ONLY = {"AWS": f"arn:aws:iam::{SRC}:role/backup"}
+GRANTS_ROLE = f"grants only arn:aws:iam::{SRC}:role/backup, not the account {SRC}"
+ON_SOURCE_IP = "its condition on aws:SourceIp depends on the request"
+
+
+def test_deny_reason_names_its_principal_and_its_request_key() -> None:
+    deny = st(
+        "D", "Deny", principal=ROLE_ONLY, condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}
+    )
+    check(
+        pol(st("A"), deny),
+        {},
+        "uncertain",
+        "D",
+        f"statement 'D' may deny {COPY} to {SRC}: {GRANTS_ROLE}; {ON_SOURCE_IP}",
+    )
+
+
+def test_near_miss_reason_names_its_principal_and_the_principals_of_its_condition() -> None:
+    allow = st("A", principal=ROLE_ONLY, condition={"StringEquals": {"aws:PrincipalTag/team": "x"}})
+    check(
+        pol(allow),
+        {},
+        "implicit-deny",
+        "A",
+        f"no statement allows {COPY} to {SRC}: statement 'A' {GRANTS_ROLE}; grants it only to "
+        f"the principals of {SRC} with that aws:PrincipalTag/team, not to the account {SRC}",
+    )
+
+
+def test_uncertain_allow_reason_names_its_resource_and_its_request_key() -> None:
+    allow = st("A", resource=V1, condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    check(
+        pol(allow),
+        {"resource": VAULT},
+        "uncertain",
+        "A",
+        f"statement 'A' may not allow {COPY} to {SRC}: its Resource {V1} may not cover {VAULT}; "
+        f"{ON_SOURCE_IP}",
+    )

@@ -351,3 +351,12 @@ def test_star_principal_is_everyone(element: str) -> None:
     assert (s.principal, s.not_principal) == (
         ({"*": ["*"]}, None) if element == "Principal" else (None, {"*": ["*"]})
     )
+
+
+def test_condition_values_in_a_list_keep_their_case() -> None:
+    # [grammar] condition values are strings compared by the operator (case-sensitive for
+    # StringEquals): parsing lowercases only JSON Booleans.
+    role = f"arn:aws:iam::{SRC}:role/Backup"
+    doc = _doc(_st(Condition={"StringEquals": {"aws:PrincipalArn": [role, True]}}))
+    condition = parse_policy(doc).statements[0].condition
+    assert condition == {"StringEquals": {"aws:PrincipalArn": [role, "true"]}}
