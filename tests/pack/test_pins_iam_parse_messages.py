@@ -19,7 +19,13 @@ from typing import Any
 
 import pytest
 
-from backup_guard.iam import PolicyDocument, PolicyDocumentError, evaluate, parse_policy
+from backup_guard.iam import (
+    PolicyDocument,
+    PolicyDocumentError,
+    evaluate,
+    parse_policy,
+    statement_labels,
+)
 from iam_tables import COPY, SRC, pol, st
 
 
@@ -360,3 +366,9 @@ def test_condition_values_in_a_list_keep_their_case() -> None:
     doc = _doc(_st(Condition={"StringEquals": {"aws:PrincipalArn": [role, True]}}))
     condition = parse_policy(doc).statements[0].condition
     assert condition == {"StringEquals": {"aws:PrincipalArn": [role, "true"]}}
+
+
+def test_statement_labels_are_sids_or_indexes_in_order() -> None:
+    # [sid] what a violation message lists: each statement's Sid, or its index without one.
+    doc = _doc(_st(Sid="First"), _st(), _st(Sid="Third"))
+    assert statement_labels(doc) == ["First", "Statement[1]", "Third"]
