@@ -48,11 +48,11 @@ _ARN_VALUE_KEYS = frozenset(k.lower() for k in ("aws:PrincipalArn", "aws:SourceA
 
 def _restricting_value(key: str, value: str) -> bool:
     """Does `value` (of a positive condition on `key`) name one account or organization
-    literally? Wildcards elsewhere are fine (`arn:aws:iam::111111111111:role/*`,
-    `o-abcdefghij/*`); in the account or org id part they are not (`arn:aws:iam::*`,
-    `????????????`); a policy variable (`${aws:PrincipalAccount}`) matches everyone."""
-    if "${" in value:
-        return False
+    literally? Wildcards and policy variables elsewhere are fine
+    (`arn:aws:iam::111111111111:role/*`, `arn:aws:iam::111111111111:role/${aws:username}`,
+    `o-abcdefghij/*`): the account or organization is still fixed. In the account or org id
+    part they are not (`arn:aws:iam::*`, `????????????`, `${aws:PrincipalAccount}`: a variable
+    takes the caller's value, so it matches everyone); the patterns below refuse them there."""
     if key in _ACCOUNT_VALUE_KEYS:
         return _ACCOUNT_RE.match(value) is not None
     if key in _ORG_VALUE_KEYS:
