@@ -193,7 +193,8 @@ def _rule_vaults(topo: Topology, copy: CopyDestination) -> list[Resource]:
     if topo.vaults_by_account:
         # The vaults of no known account and those of the plan's account, in stack order.
         own = topo.vaults_by_account.get(copy.source_account, []) if copy.source_account else []
-        merged = heapq.merge(topo.vaults_by_account.get(None, []), own, key=lambda p: p[0])
+        # (position, vault) pairs: the positions are unique, so pairs compare by them alone.
+        merged = heapq.merge(topo.vaults_by_account.get(None, []), own)
         same_account = [v for _, v in merged]
     else:
         same_account = [
