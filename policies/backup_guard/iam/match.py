@@ -22,8 +22,10 @@ from functools import lru_cache
 
 from .document import Statement
 
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-IAM_ARN_RE = re.compile(r"^arn:(aws[a-zA-Z-]*):(iam|sts)::(\d{12}):(.+)$")
+# Applied with `fullmatch` (a `$` of `match` also matches before a trailing newline) and in
+# ASCII digits (`\d` takes any Unicode digit): anything else in a Principal designates nobody.
+ACCOUNT_RE = re.compile(r"[0-9]{12}")
+IAM_ARN_RE = re.compile(r"arn:(aws[a-zA-Z-]*):(iam|sts)::([0-9]{12}):(.+)")
 _GLOB_CHARS = frozenset("*?")
 
 
@@ -121,9 +123,9 @@ def _principal_entry(entry: str, account: str, arn: str | None, partition: str |
     """Does one AWS principal entry designate the caller?"""
     if entry == "*":
         return Match(Tri.YES)
-    if ACCOUNT_RE.match(entry):
+    if ACCOUNT_RE.fullmatch(entry):
         return Match(Tri.YES if entry == account else Tri.NO)
-    m = IAM_ARN_RE.match(entry)
+    m = IAM_ARN_RE.fullmatch(entry)
     if not m:
         return Match(Tri.NO)
     entry_partition, entry_account, rest = m.group(1), m.group(3), m.group(4)
@@ -157,9 +159,9 @@ def principal_applies(st: Statement, account: str, arn: str | None, partition: s
     if "*" in st.not_principal or "*" in st.not_principal.get("AWS", []):
         return Match(Tri.NO)
     for entry in st.not_principal.get("AWS", []):
-        if ACCOUNT_RE.match(entry):
+        if ACCOUNT_RE.fullmatch(entry):
             entry = f"arn:{partition or 'aws'}:iam::{entry}:root"
-        parts = IAM_ARN_RE.match(entry)
+        parts = IAM_ARN_RE.fullmatch(entry)
         if not parts or parts.group(3) != account:
             continue
         if partition is not None and parts.group(1) != partition:
