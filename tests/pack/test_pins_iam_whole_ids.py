@@ -10,6 +10,7 @@ one. Such an entry designates nobody."""
 from __future__ import annotations
 
 import pytest
+
 from iam_tables import ROOT, SRC, check, pol, st
 
 FULLWIDTH = "\uff11" * 12  # FULLWIDTH DIGIT ONE x 12: Unicode digits, not ASCII
