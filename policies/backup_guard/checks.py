@@ -138,24 +138,33 @@ def grants_source_resource(res: Resource, config: Config) -> list[str]:
     )
 
 
+def _vaults_without_policy(
+    topo: Topology, config: Config, on_side: Callable[[Resource, Config], bool]
+) -> list[Resource]:
+    """With config: the vaults of a known account on `on_side` that have no vault access policy.
+    The policies themselves were judged per resource (`Analyze`); only a missing one is left,
+    and a vault without one lets no other account copy into it."""
+    return [
+        vault
+        for vault in topo.vaults
+        if vault.account is not None
+        and on_side(vault, config)
+        and not topo.attached(vault, VAULT_POLICY)
+    ]
+
+
 def grants_source_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
     configured = config_accounts(config, "sourceAccountIds")
     out: list[tuple[str, str]] = []
     if configured:
-        # The policies themselves were judged per resource; only a missing one is left.
-        for vault in topo.vaults:
-            if vault.account is None or not receiver_side(vault, config):
-                continue
-            if not topo.attached(vault, VAULT_POLICY):
-                out.append(
-                    (
-                        f"vault `{vault.name}` in backup account {vault.account} has no vault "
-                        f"access policy: copies from {', '.join(configured)} would fail with "
-                        "AccessDenied",
-                        vault.urn,
-                    )
-                )
-        return out
+        return [
+            (
+                f"vault `{vault.name}` in backup account {vault.account} has no vault access "
+                f"policy: copies from {', '.join(configured)} would fail with AccessDenied",
+                vault.urn,
+            )
+            for vault in _vaults_without_policy(topo, config, receiver_side)
+        ]
     for vault in topo.receivers():
         sources = sorted(topo.sources_of[vault.urn])
         policies = topo.attached(vault, VAULT_POLICY)
@@ -281,21 +290,15 @@ def copy_back_stack(topo: Topology, config: Config) -> list[tuple[str, str]]:
     configured = config_accounts(config, "backupAccountIds")
     out: list[tuple[str, str]] = []
     if configured:
-        # The policies themselves were judged per resource; only a missing one is left (a
-        # vault without access policy lets no other account copy into it).
-        for vault in topo.vaults:
-            if vault.account is None or not source_side(vault, config):
-                continue
-            if not topo.attached(vault, VAULT_POLICY):
-                out.append(
-                    (
-                        f"source vault `{vault.name}` in source account {vault.account} has no "
-                        f"vault access policy: {', '.join(configured)} can't copy a recovery "
-                        "point back for a restore",
-                        vault.urn,
-                    )
-                )
-        return out
+        return [
+            (
+                f"source vault `{vault.name}` in source account {vault.account} has no vault "
+                f"access policy: {', '.join(configured)} can't copy a recovery point back for a "
+                "restore",
+                vault.urn,
+            )
+            for vault in _vaults_without_policy(topo, config, source_side)
+        ]
     for vault in topo.source_vaults():
         backups = sorted(topo.backups_of[vault.urn])
         policies = topo.attached(vault, VAULT_POLICY)

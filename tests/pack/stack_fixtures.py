@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,39 @@ def set_provider(
     if account is not None:
         provider["properties"]["allowedAccountIds"] = json.dumps([account])
     r["provider"] = provider
+
+
+def urn(data: Stack, name: str) -> str:
+    """The URN of the resource called `name`."""
+    found: str = named(data, name)["urn"]
+    return found
+
+
+def resource(data: Stack, name: str) -> Resource:
+    """The `Resource` of the resource called `name`, as Analyze gets it."""
+    return to_resource(named(data, name))
+
+
+def config(data: Stack, policy: str) -> dict[str, Any]:
+    """A copy of the stack's policy config of `policy`, to change freely."""
+    found: dict[str, Any] = copy.deepcopy(data["policyConfig"][policy])
+    return found
+
+
+def judged(
+    data: Stack, check: Callable[[Resource, Any], Iterable[str]], cfg: Any
+) -> list[tuple[str, str]]:
+    """(resource name, message) of a per-resource `check` on every resource of the stack, as
+    Analyze runs it."""
+    return [(r.name, m) for r in resources(data) for m in check(r, cfg)]
+
+
+def edit_policy(data: Stack, name: str, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the policy document of resource `name` in place."""
+    r = named(data, name)
+    doc = policy_doc(r)
+    change(doc)
+    set_policy_doc(r, doc)
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,16 +29,17 @@ References:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import stack_fixtures as sf
+from stack_fixtures import config, judged, resource, urn
+from stack_fixtures import edit_policy as edit
 
 from backup_guard import checks, rules
 from backup_guard.topology import Topology
-from backup_guard.values import UNKNOWN, NotKnownYet, Resource
+from backup_guard.values import UNKNOWN, NotKnownYet
 
 SRC, BAK, OTHER = "111111111111", "222222222222", "333333333333"
 ORG_SOURCES = ("333333333333", "444444444444", "555555555555")
@@ -63,33 +64,6 @@ SOURCE_KEY_ACTIONS = (
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def urn(data: sf.Stack, name: str) -> str:
-    found: str = sf.named(data, name)["urn"]
-    return found
-
-
-def resource(data: sf.Stack, name: str) -> Resource:
-    return sf.to_resource(sf.named(data, name))
-
-
-def config(data: sf.Stack, policy: str) -> dict[str, Any]:
-    found: dict[str, Any] = copy.deepcopy(data["policyConfig"][policy])
-    return found
-
-
-def judged(data: sf.Stack, check: checks.ResourceCheck, cfg: Any) -> list[tuple[str, str]]:
-    """(resource name, message) of `check` on every resource of the stack, as Analyze runs it."""
-    return [(r.name, m) for r in sf.resources(data) for m in check(r, cfg)]
-
-
-def edit(data: sf.Stack, name: str, change: Callable[[dict[str, Any]], None]) -> None:
-    """Change the policy document of resource `name`."""
-    r = sf.named(data, name)
-    doc = sf.policy_doc(r)
-    change(doc)
-    sf.set_policy_doc(r, doc)
 
 
 def statement(doc: dict[str, Any], sid: str) -> dict[str, Any]:

@@ -27,16 +27,17 @@ References:
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import stack_fixtures as sf
+from stack_fixtures import config, judged, resource, urn
+from stack_fixtures import edit_policy as edit
 
 from backup_guard import checks
 from backup_guard.topology import LAG_VAULT
-from backup_guard.values import UNKNOWN, NotKnownYet, Resource
+from backup_guard.values import UNKNOWN, NotKnownYet
 
 SRC, BAK, OTHER, FAR = "111111111111", "222222222222", "333333333333", "666666666666"
 ORG_SOURCES = ("333333333333", "444444444444", "555555555555")
@@ -54,32 +55,6 @@ BACK = ": restoring a copy needs it copied back into this vault first"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def urn(data: sf.Stack, name: str) -> str:
-    found: str = sf.named(data, name)["urn"]
-    return found
-
-
-def resource(data: sf.Stack, name: str) -> Resource:
-    return sf.to_resource(sf.named(data, name))
-
-
-def config(data: sf.Stack, policy: str) -> dict[str, Any]:
-    found: dict[str, Any] = copy.deepcopy(data["policyConfig"][policy])
-    return found
-
-
-def judged(data: sf.Stack, check: checks.ResourceCheck, cfg: Any) -> list[tuple[str, str]]:
-    """(resource name, message) of `check` on every resource of the stack, as Analyze runs it."""
-    return [(r.name, m) for r in sf.resources(data) for m in check(r, cfg)]
-
-
-def edit(data: sf.Stack, name: str, change: Callable[[dict[str, Any]], None]) -> None:
-    r = sf.named(data, name)
-    doc = sf.policy_doc(r)
-    change(doc)
-    sf.set_policy_doc(r, doc)
 
 
 def copy_back_to(account: str) -> Callable[[dict[str, Any]], None]:

@@ -17,18 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from config_messages import expected
 
 from components.config import _MISSING, AccountSettings, ConfigError, parse_account
 
-NS = "cross-account-backup"
 ROLE = "arn:aws:iam::111111111111:role/backup-deployer"
 ACCOUNT = {"accountId": "111111111111", "roleArn": ROLE, "region": "eu-west-1"}
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def refusal(value: Any, **options: Any) -> str:

@@ -17,20 +17,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from config_messages import expected
 
-from components.config import _MISSING, ConfigError, VaultLockSettings, parse_vault_lock
+from components.config import ConfigError, VaultLockSettings, parse_vault_lock
 
-NS = "cross-account-backup"
 LOCK_DATE_REMEDY = (
     "must be the LockDate AWS reports for the vault (aws backup describe-backup-vault --query "
     "LockDate), an ISO 8601 date or UTC time such as 2026-12-01 or 2026-12-01T08:00:00Z"
 )
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def refusal(value: Any) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from config_messages import expected
 
 from components.config import (
     _MISSING,
@@ -26,19 +27,12 @@ from components.config import (
     parse_plan,
 )
 
-NS = "cross-account-backup"
 OPT_IN = {"DynamoDB": True, "EC2": False, "Storage Gateway": True}
 OPT_IN_REMEDY = (
     "required: a map of every resource type of the region to true/false, as "
     "`aws backup describe-region-settings` lists them (ResourceTypeOptInPreference); a partial "
     "map shows a change at every preview"
 )
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def refusal(value: Any) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from config_messages import expected
 
 from components.config import (
     _MISSING,
@@ -35,19 +36,11 @@ from components.config import (
     parse_plan,
 )
 
-NS = "cross-account-backup"
 RULE_KEYS_TEXT = (
     "name, schedule, scheduleTimezone, startWindowMinutes, completionWindowMinutes, "
     "retentionDays, coldStorageAfterDays, optInToArchiveForSupportedResources, "
     "copyRetentionDays, copyColdStorageAfterDays, enableContinuousBackup, recoveryPointTags"
 )
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    """The message the config model promises: key, value (repr) and remedy."""
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def refusal(value: Any) -> str:

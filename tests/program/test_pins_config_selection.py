@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from config_messages import expected
 
 from components.config import (
     _MISSING,
@@ -33,17 +34,10 @@ from components.config import (
     parse_tag,
 )
 
-NS = "cross-account-backup"
 ARN_REMEDY = (
     "must be a resource ARN (wildcards allowed), e.g. arn:aws:dynamodb:*:*:table/* "
     'or arn:aws:ec2:eu-west-1:111111111111:volume/*, or "*"'
 )
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def refusal(func: Any, value: Any) -> str:

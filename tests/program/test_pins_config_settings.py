@@ -22,6 +22,7 @@ import copy
 from typing import Any
 
 import pytest
+from config_messages import expected
 
 from components.config import (
     _MISSING,
@@ -37,7 +38,6 @@ from components.config import (
 )
 from components.sources_config import parse_organization
 
-NS = "cross-account-backup"
 SRC_ROLE = "arn:aws:iam::111111111111:role/backup-deployer"
 BAK_ROLE = "arn:aws:iam::222222222222:role/backup-deployer"
 SRC = {"accountId": "111111111111", "roleArn": SRC_ROLE, "region": "eu-west-1"}
@@ -49,12 +49,6 @@ THIRD = {
 }
 LOCK = {"mode": "governance", "minRetentionDays": 7, "maxRetentionDays": 40}
 REGION = {"resourceTypeOptIn": {"DynamoDB": True, "EC2": False}}
-
-
-def expected(key: str, value: Any, remedy: str) -> str:
-    if value is _MISSING:
-        return f"missing config {NS}:{key}: {remedy}"
-    return f"invalid config {NS}:{key} = {value!r}: {remedy}"
 
 
 def settings(*, stack: str = "dev", **keys: Any) -> Any:

@@ -40,6 +40,7 @@ TEST_FILES = [
     "iam_tables.py",
     "rule_tables.py",
     "harness.py",
+    "config_messages.py",
     "stack_fixtures.py",
     "test_config.py",
     "test_documents.py",
