@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .checks import Config
-from .topology import PLAN, CopyDestination, Topology, vault_name
+from .topology import PLAN, CopyDestination, Topology, retention_unknown, vault_name
 from .values import Resource, as_number, get, is_unknown, parse_arn, partition_of_region
 
 COPY_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html"
@@ -190,36 +190,12 @@ def _outside(
     return []
 
 
-def _retention_unknown(lifecycle: Any) -> bool:
-    """A lifecycle, or its `deleteAfter`, unknown during preview (computed from an output): the
-    retention is neither a number nor "for ever" yet, so it is not judged (`up` judges it)."""
-    return is_unknown(lifecycle) or (
-        isinstance(lifecycle, Mapping) and is_unknown(lifecycle.get("deleteAfter"))
-    )
-
-
-def _copy_lifecycle(copy: CopyDestination) -> Any:
-    """The `lifecycle` of the copy action `copy` was made from, as the plan gives it (its
-    `rules` are a list: `topology` found the copy there)."""
-    for i, rule in enumerate(copy.plan.props["rules"]):
-        if not isinstance(rule, Mapping) or str(get(rule, "ruleName", f"rules[{i}]")) != (
-            copy.rule_name
-        ):
-            continue
-        actions = rule.get("copyActions")
-        if isinstance(actions, Sequence) and not isinstance(actions, str):
-            action = actions[copy.index] if copy.index < len(actions) else None
-            if isinstance(action, Mapping):
-                return action.get("lifecycle")
-    return None
-
-
 def retention_within_lock(topo: Topology, config: Config) -> list[tuple[str, str]]:
     """Copies into a locked vault of the stack, and backups into a locked source vault, keep
     their recovery points within the lock's min/max."""
     out: list[tuple[str, str]] = []
     for copy in topo.copies:
-        if _retention_unknown(_copy_lifecycle(copy)):
+        if copy.retention_unknown:
             continue
         for vault in topo.destination_vaults(copy):
             for lock in topo.locks_of(vault):
@@ -236,7 +212,7 @@ def retention_within_lock(topo: Topology, config: Config) -> list[tuple[str, str
             if not isinstance(target, str) or is_unknown(target):
                 continue
             lifecycle = rule.get("lifecycle")
-            if _retention_unknown(lifecycle):
+            if retention_unknown(lifecycle):
                 continue
             keeps = (
                 as_number(lifecycle.get("deleteAfter")) if isinstance(lifecycle, Mapping) else None

@@ -18,8 +18,9 @@ From the resources of one stack (`AnalyzeStack`):
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .values import Resource, as_number, get, is_unknown, parse_arn
 
@@ -51,6 +52,7 @@ class CopyDestination:
     delete_after: float | None = None  # the copy's lifecycle, days (None: kept for ever)
     cold_after: float | None = None
     index: int = 0  # position of the copy action in its rule
+    retention_unknown: bool = False  # its lifecycle or deleteAfter unknown during preview
 
 
 @dataclass
@@ -147,6 +149,14 @@ def vault_name(vault: Resource) -> str | None:
     return name if isinstance(name, str) and not is_unknown(name) else None
 
 
+def retention_unknown(lifecycle: Any) -> bool:
+    """A `lifecycle`, or its `deleteAfter`, unknown during preview (computed from an output): the
+    retention is neither a number nor "for ever" yet, so it is not judged (`up` judges it)."""
+    return is_unknown(lifecycle) or (
+        isinstance(lifecycle, Mapping) and is_unknown(lifecycle.get("deleteAfter"))
+    )
+
+
 def _copies(plan: Resource) -> Iterable[CopyDestination]:
     rules = plan.props.get("rules")
     if not isinstance(rules, Sequence) or isinstance(rules, str):
@@ -163,8 +173,8 @@ def _copies(plan: Resource) -> Iterable[CopyDestination]:
         for j, action in enumerate(actions):
             if not hasattr(action, "get"):
                 continue
-            lifecycle = action.get("lifecycle")
-            lifecycle = lifecycle if hasattr(lifecycle, "get") else {}
+            raw_lifecycle = action.get("lifecycle")
+            lifecycle = raw_lifecycle if hasattr(raw_lifecycle, "get") else {}
             raw = action.get("destinationVaultArn")
             arn = parse_arn(raw)
             name = None
@@ -184,6 +194,7 @@ def _copies(plan: Resource) -> Iterable[CopyDestination]:
                 delete_after=as_number(lifecycle.get("deleteAfter")),
                 cold_after=as_number(lifecycle.get("coldStorageAfter")),
                 index=j,
+                retention_unknown=retention_unknown(raw_lifecycle),
             )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from backup_guard import topology
 from backup_guard.topology import (
     KEY,
@@ -224,6 +226,35 @@ def test_copy_lifecycle_that_is_not_an_object_is_ignored() -> None:
     action = {"destinationVaultArn": dest("copies"), "lifecycle": UNKNOWN}
     c = topology.build([plan(rule("daily", "local", action))]).copies[0]
     assert (c.delete_after, c.cold_after) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("lifecycle", "unknown"),
+    [
+        (UNKNOWN, True),
+        ({"deleteAfter": UNKNOWN}, True),
+        ({"deleteAfter": 35.0, "coldStorageAfter": UNKNOWN}, False),
+        ({"deleteAfter": 35.0}, False),
+        (None, False),
+    ],
+)
+def test_copy_retention_unknown_only_when_lifecycle_or_delete_after_is(
+    lifecycle: Any, unknown: bool
+) -> None:
+    # An unknown retention is neither a number of days nor "for ever": the lock check leaves it
+    # to the update (copy_checks.retention_within_lock).
+    action = {"destinationVaultArn": dest("copies"), "lifecycle": lifecycle}
+    c = topology.build([plan(rule("daily", "local", action))]).copies[0]
+    assert c.retention_unknown is unknown
+
+
+def test_copy_retention_unknown_is_read_per_copy_action_not_per_rule_name() -> None:
+    # Two rules of one name (AWS wants them unique, the pack does not rely on it): each copy
+    # carries its own action's retention.
+    known = {"destinationVaultArn": dest("copies"), "lifecycle": {"deleteAfter": 35.0}}
+    unknown = {"destinationVaultArn": dest("copies"), "lifecycle": {"deleteAfter": UNKNOWN}}
+    p = plan(rule("daily", "local", known), rule("daily", "local", unknown))
+    assert [c.retention_unknown for c in topology.build([p]).copies] == [False, True]
 
 
 # ---------------------------------------------------------------------------------------------
